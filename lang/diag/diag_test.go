@@ -11,11 +11,11 @@ func TestRender(t *testing.T) {
 	f := token.NewFile("shop/a.rules", []byte("rule \"x\"\nwhen stav = \"Vyřízena\" => 5\n"))
 	d := Diagnostic{File: f, Span: token.Span{Start: 34, End: 36}, Severity: Error, Code: BadOperator,
 		Message: `unknown operator "=>"; did you mean ">="?`}
-	want := `shop/a.rules:2:25: error: unknown operator "=>"; did you mean ">="? [BadOperator]`
+	want := `shop/a.rules:2:24: error: unknown operator "=>"; did you mean ">="? [BadOperator]`
 	if got := d.Error(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if e := d.End(); e.Line != 2 || e.Column != 27 {
+	if e := d.End(); e.Line != 2 || e.Column != 26 {
 		t.Errorf("End = %v", e)
 	}
 }
