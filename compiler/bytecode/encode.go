@@ -38,7 +38,8 @@ package bytecode
 //	sets      list of {byte kind, elems list of uv}
 //	regexps   list of string
 //	code      list of {byte op, byte flag, uv A, uv B, sv C}
-//	locs      list of {sv file, sv start, sv end} (as many as code)
+//	locs      list of loc (as many as code); a loc is
+//	          {sv file, sv start, sv end, sv line, sv col}
 //	rules     list of {name string, id string, sv subject,
 //	                   triggers list of {event string, schedule string},
 //	                   byte freq, sv cond, sv per,
@@ -199,7 +200,13 @@ func (w *writer) sv(x int64)    { w.b = binary.AppendVarint(w.b, x) }
 func (w *writer) byte1(x uint8) { w.b = append(w.b, x) }
 func (w *writer) str(s string)  { w.uv(uint64(len(s))); w.b = append(w.b, s...) }
 func (w *writer) list(n int)    { w.uv(uint64(n)) }
-func (w *writer) loc(l Loc)     { w.sv(int64(l.File)); w.sv(int64(l.Start)); w.sv(int64(l.End)) }
+func (w *writer) loc(l Loc) {
+	w.sv(int64(l.File))
+	w.sv(int64(l.Start))
+	w.sv(int64(l.End))
+	w.sv(int64(l.Line))
+	w.sv(int64(l.Col))
+}
 func (w *writer) strs(s []string) {
 	w.list(len(s))
 	for _, x := range s {
@@ -487,7 +494,9 @@ func (r *reader) strs() []string {
 	return out
 }
 
-func (r *reader) loc() Loc { return Loc{File: r.i32(), Start: r.i32(), End: r.i32()} }
+func (r *reader) loc() Loc {
+	return Loc{File: r.i32(), Start: r.i32(), End: r.i32(), Line: r.i32(), Col: r.i32()}
+}
 
 func (r *reader) typ() Type {
 	return Type{Kind: Kind(r.byte1()), Optional: r.boolean(), Elem: Kind(r.byte1()), Record: r.i32(), Enum: r.i32()}
@@ -561,7 +570,7 @@ func (r *reader) program(p *Program) {
 	for i := range p.Code {
 		p.Code[i] = Instr{Op: Opcode(r.byte1()), Flag: Flag(r.byte1()), A: r.u16(), B: r.u32(), C: r.i32()}
 	}
-	p.Locs = make([]Loc, r.list(3))
+	p.Locs = make([]Loc, r.list(5))
 	for i := range p.Locs {
 		p.Locs[i] = r.loc()
 	}

@@ -166,11 +166,14 @@ type Set struct {
 	Elems []uint32 // constants
 }
 
-// Loc is a source range: a byte span in Files[File]. File is -1 for
-// generated code without a source.
+// Loc is a source range: a byte span in Files[File], and the 1-based line
+// and column (in Unicode characters) of its start, so that runtime errors
+// can name the place without the source at hand. File is -1 for code
+// without a source.
 type Loc struct {
 	File       int32
 	Start, End int32
+	Line, Col  int32
 }
 
 // Freq is a rule's frequency (SPEC §1.5).

@@ -52,7 +52,8 @@ var foldTable = func() *[0x530]uint16 {
 }()
 
 // Fold returns s with every rune replaced by its [FoldRune]: the form of
-// the constant operand that [ContainsFold] and [HasPrefixFold] expect.
+// the constant operand that the compiler gives [ContainsFold] and
+// [HasPrefixFold].
 // Invalid UTF-8 bytes are kept as U+FFFD.
 func Fold(s string) string {
 	var b strings.Builder
@@ -64,13 +65,14 @@ func Fold(s string) string {
 }
 
 // ContainsFold reports whether s contains needle under Unicode simple case
-// folding, where needle has already been folded with [Fold]. An empty
-// needle is contained in every string. It does not allocate.
+// folding. An empty needle is contained in every string. It does not
+// allocate; a needle folded in advance with [Fold] (as the compiler does
+// for constants) saves folding it again at each call.
 func ContainsFold(s, needle string) bool {
 	if needle == "" {
 		return true
 	}
-	n0 := needle[0]
+	n0 := foldASCII(needle[0])
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -92,11 +94,11 @@ func ContainsFold(s, needle string) bool {
 }
 
 // HasPrefixFold reports whether s starts with prefix under Unicode simple
-// case folding, where prefix has already been folded with [Fold]. It does
-// not allocate.
+// case folding. It does not allocate.
 func HasPrefixFold(s, prefix string) bool { return matchFold(s, prefix) }
 
-// matchFold reports whether s starts with the folded text needle.
+// matchFold reports whether s starts with needle, both folded rune by
+// rune (folding is idempotent, so a folded needle costs nothing more).
 func matchFold(s, needle string) bool {
 	i, j := 0, 0
 	for j < len(needle) {
@@ -105,7 +107,7 @@ func matchFold(s, needle string) bool {
 		}
 		a, b := s[i], needle[j]
 		if a < utf8.RuneSelf && b < utf8.RuneSelf {
-			if foldASCII(a) != b {
+			if foldASCII(a) != foldASCII(b) {
 				return false
 			}
 			i++
@@ -114,7 +116,7 @@ func matchFold(s, needle string) bool {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		q, m := utf8.DecodeRuneInString(needle[j:])
-		if FoldRune(r) != q {
+		if FoldRune(r) != FoldRune(q) {
 			return false
 		}
 		i += n

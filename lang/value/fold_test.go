@@ -64,6 +64,9 @@ func FuzzFold(f *testing.F) {
 		if got, want := HasPrefixFold(s, fn), strings.HasPrefix(fs, fn); got != want {
 			t.Fatalf("HasPrefixFold(%q, %q) = %v, want %v", s, n, got, want)
 		}
+		if ContainsFold(s, n) != ContainsFold(s, fn) || HasPrefixFold(s, n) != HasPrefixFold(s, fn) {
+			t.Fatalf("folding the needle in advance changes the result for %q, %q", s, n)
+		}
 		if Fold(fs) != fs {
 			t.Fatalf("Fold not idempotent on %q", s)
 		}

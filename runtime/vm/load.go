@@ -1,0 +1,211 @@
+package vm
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/automat-rules/automat/compiler/bytecode"
+	"github.com/automat-rules/automat/lang/value"
+)
+
+// This file defines Program, a bytecode program made ready to run: its
+// constants as values, its sets hashed, its regexps compiled and its rule
+// index turned into lookup tables.
+
+// Program is a loaded, immutable bytecode program; any number of
+// [Machine]s may run it at once.
+type Program struct {
+	// Bytecode is the program as compiled; do not modify it.
+	Bytecode *bytecode.Program
+
+	code                []bytecode.Instr
+	consts              []Value
+	sets                []set
+	regexps             []*regexp.Regexp
+	events              map[string]*event
+	maxStack, maxLocals int
+}
+
+// linearSetMax is the size up to which a set is searched linearly rather
+// than hashed; below it comparing a few values beats hashing one.
+const linearSetMax = 6
+
+// set is a constant set of an `in` test.
+type set struct {
+	kind   bytecode.Kind
+	linear []Value                    // small sets of any kind
+	strs   map[string]struct{}        // strings; undeclared enum values
+	nums   map[value.Decimal]struct{} // numbers, normalised
+	bits   []uint64                   // declared enum values, by index
+}
+
+// event is a loaded [bytecode.Event].
+type event struct {
+	rules []int32
+	discs []disc
+}
+
+// disc is a loaded [bytecode.Disc]: the buckets of rules by the value of
+// the field at path.
+type disc struct {
+	path  []uint16
+	kind  bytecode.Kind
+	enums [][]int32                 // by enum index
+	strs  map[string][]int32        // by string (or undeclared enum text)
+	nums  map[value.Decimal][]int32 // by normalised number
+}
+
+// Load validates p and prepares it to run. It fails on an invalid program
+// or a regexp that does not compile.
+func Load(p *bytecode.Program) (*Program, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	lp := &Program{
+		Bytecode:  p,
+		code:      p.Code,
+		consts:    make([]Value, len(p.Consts)),
+		sets:      make([]set, len(p.Sets)),
+		regexps:   make([]*regexp.Regexp, len(p.Regexps)),
+		events:    make(map[string]*event, len(p.Events)),
+		maxStack:  p.MaxStack,
+		maxLocals: p.MaxLocals,
+	}
+	for i, c := range p.Consts {
+		lp.consts[i] = constValue(c)
+	}
+	for i, s := range p.Sets {
+		lp.sets[i] = lp.makeSet(s)
+	}
+	for i, src := range p.Regexps {
+		re, err := regexp.Compile(src)
+		if err != nil {
+			return nil, fmt.Errorf("regexp %d: %w", i, err)
+		}
+		lp.regexps[i] = re
+	}
+	for i := range p.Events {
+		e := &p.Events[i]
+		le := &event{rules: e.Rules}
+		for _, d := range e.Discs {
+			le.discs = append(le.discs, lp.makeDisc(d))
+		}
+		lp.events[e.Name] = le
+	}
+	return lp, nil
+}
+
+func constValue(c bytecode.Const) Value {
+	switch c.Kind {
+	case bytecode.Bool:
+		return Bool(c.Int != 0)
+	case bytecode.Number:
+		return Number(c.Num)
+	case bytecode.String:
+		return String(c.Str)
+	case bytecode.Enum:
+		return EnumValue(c.Str, int(c.Int))
+	case bytecode.Time, bytecode.Duration:
+		return Value{k: c.Kind, n: c.Int}
+	}
+	return Null
+}
+
+func (lp *Program) makeSet(s bytecode.Set) set {
+	out := set{kind: s.Kind}
+	if s.Kind != bytecode.Enum && len(s.Elems) <= linearSetMax {
+		for _, k := range s.Elems {
+			out.linear = append(out.linear, lp.consts[k])
+		}
+		return out
+	}
+	for _, k := range s.Elems {
+		v := lp.consts[k]
+		switch {
+		case s.Kind == bytecode.Enum && v.n >= 0:
+			for int(v.n/64) >= len(out.bits) {
+				out.bits = append(out.bits, 0)
+			}
+			out.bits[v.n/64] |= 1 << (v.n % 64)
+		case s.Kind == bytecode.Number:
+			if out.nums == nil {
+				out.nums = make(map[value.Decimal]struct{})
+			}
+			out.nums[v.Decimal().Normalize()] = struct{}{}
+		default:
+			if out.strs == nil {
+				out.strs = make(map[string]struct{})
+			}
+			out.strs[v.s] = struct{}{}
+		}
+	}
+	return out
+}
+
+func (lp *Program) makeDisc(d bytecode.Disc) disc {
+	out := disc{path: d.Path, kind: d.Kind}
+	for i, k := range d.Keys {
+		v := lp.consts[k]
+		rules := d.Buckets[i]
+		switch {
+		case d.Kind == bytecode.Enum && v.n >= 0:
+			for int(v.n) >= len(out.enums) {
+				out.enums = append(out.enums, nil)
+			}
+			out.enums[v.n] = rules
+		case d.Kind == bytecode.Number:
+			if out.nums == nil {
+				out.nums = make(map[value.Decimal][]int32)
+			}
+			out.nums[v.Decimal().Normalize()] = rules
+		default:
+			if out.strs == nil {
+				out.strs = make(map[string][]int32)
+			}
+			out.strs[v.s] = rules
+		}
+	}
+	return out
+}
+
+// contains reports whether x is in s; x is not null.
+func (s *set) contains(x *Value) bool {
+	if s.linear != nil {
+		for i := range s.linear {
+			if equalKind(s.kind, x, &s.linear[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	switch s.kind {
+	case bytecode.Enum:
+		if x.n >= 0 {
+			w := x.n / 64
+			return int(w) < len(s.bits) && s.bits[w]&(1<<(x.n%64)) != 0
+		}
+		_, ok := s.strs[x.s]
+		return ok
+	case bytecode.Number:
+		_, ok := s.nums[x.Decimal().Normalize()]
+		return ok
+	}
+	_, ok := s.strs[x.s]
+	return ok
+}
+
+// bucket returns the rules filed under x, the value at d's path.
+func (d *disc) bucket(x *Value) []int32 {
+	switch {
+	case x.k == bytecode.Null:
+		return nil
+	case d.kind == bytecode.Enum && x.n >= 0:
+		if int(x.n) < len(d.enums) {
+			return d.enums[x.n]
+		}
+		return nil
+	case d.kind == bytecode.Number:
+		return d.nums[x.Decimal().Normalize()]
+	}
+	return d.strs[x.s]
+}
