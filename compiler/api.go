@@ -74,8 +74,9 @@ type Package struct {
 	// Info holds the checker's side tables.
 	Info *Info
 
-	refs  map[*token.File][]Ref // every Def and Use, sorted by position
-	files map[string]*ast.File  // by token.File name, Std included
+	refs   map[*token.File][]Ref // every Def and Use, sorted by position
+	files  map[string]*ast.File  // by token.File name, Std included
+	states []*ruleState          // per rule, for NamesAt
 }
 
 // StdName is the file name of the embedded standard schema in diagnostics
@@ -88,8 +89,22 @@ type Schema struct {
 	Enums   []*types.Enum // plain enums and statuses enums, `phase` included
 	Actions []*Action
 
-	objects map[any]*Object // *types.Record, *types.Enum, *types.Field, *Action, ... → Object
+	objects map[any]*Object           // *types.Record, *types.Enum, *types.Field, *Action, *Param
+	values  map[*types.Enum][]*Object // parallel to Enum.Values
+	events  map[string]*Object        // "order.created"
 }
+
+// EnumValue returns the object of one value of an enum (an enum value, a
+// status or a phase), or nil.
+func (s *Schema) EnumValue(e *types.Enum, value string) *Object {
+	if i := e.Index(value); i >= 0 && i < len(s.values[e]) {
+		return s.values[e][i]
+	}
+	return nil
+}
+
+// Event returns the object of an event ("order.status_changed"), or nil.
+func (s *Schema) Event(name string) *Object { return s.events[name] }
 
 // Record returns the record type called name, or nil.
 func (s *Schema) Record(name string) *types.Record {
@@ -322,6 +337,9 @@ type Object struct {
 	// Parent is the record of a field, the enum of a value or status, the
 	// action of a param, the record of an event; else nil.
 	Parent *Object
+
+	used int // references found by the checker, for the unused lint
+	id   int // unique in its Package, for keys
 }
 
 // Ref is one occurrence of an object in the source: its declaration (Def)

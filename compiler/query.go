@@ -6,6 +6,7 @@ package compiler
 import (
 	"sort"
 
+	"github.com/automat-rules/automat/compiler/types"
 	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/token"
 )
@@ -60,4 +61,45 @@ func (p *Package) allFiles() []*ast.File {
 		out = append(out, p.Std)
 	}
 	return append(out, p.Files...)
+}
+
+// NamesAt returns the names a path may start with at pos in the named
+// file, innermost first, for completion: the quantifier variables around
+// pos, the lets of earlier statements, the rule's subject and its to-one
+// references, then the consts. Outside a rule only the consts are
+// visible.
+func (p *Package) NamesAt(filename string, pos token.Pos) []*Object {
+	f := p.files[filename]
+	if f == nil {
+		return nil
+	}
+	var out []*Object
+	for _, rs := range p.states {
+		if rs.file != f || !rs.r.Decl.Span().Contains(pos) {
+			continue
+		}
+		for i := len(rs.quant) - 1; i >= 0; i-- {
+			if q := rs.quant[i]; q.span.Contains(pos) {
+				out = append(out, q.obj)
+			}
+		}
+		for i := len(rs.lets) - 1; i >= 0; i-- {
+			if rs.letAt[i] <= pos {
+				out = append(out, rs.lets[i])
+			}
+		}
+		if subj := rs.r.Subject; subj != nil {
+			out = append(out, p.Schema.objects[subj])
+			for _, fld := range subj.Fields {
+				if _, ok := types.Unwrap(fld.Type).(*types.Record); ok {
+					out = append(out, p.Schema.objects[fld])
+				}
+			}
+		}
+		break
+	}
+	for _, k := range p.Consts {
+		out = append(out, k.Obj)
+	}
+	return out
 }

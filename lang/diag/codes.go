@@ -272,6 +272,9 @@ const (
 	// DuplicateMessage (lint): the same message is sent by a rule on a
 	// status change and by a rule on the phase change that status change
 	// causes, so the customer gets it twice.
+	//
+	//	on order.status_changed when order.status = "Vyřízena" do email(to: t, template: "done")
+	//	on order.phase_changed when order.phase = completed do email(to: t, template: "done")
 	DuplicateMessage
 
 	// UnnamedOnce (lint): a `once` rule without a name; its identity is
@@ -283,6 +286,9 @@ const (
 	// StatusCycle (lint): rules set statuses in a cycle (A sets "X" when
 	// the status is "Y", B sets "Y" when it is "X"); the engine stops the
 	// chain at depth 16.
+	//
+	//	when order.status = "A" do set_status(status: "B")
+	//	when order.status = "B" do set_status(status: "A")
 	StatusCycle
 
 	// WaitNeverRechecked (lint): `wait until` in a rule whose triggers
