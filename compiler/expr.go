@@ -73,7 +73,7 @@ func (c *checker) expr(e ast.Expr, want types.Type) types.Type {
 		return c.record(e, t)
 	case *ast.CallExpr:
 		name := "an action"
-		if e.Fun != nil {
+		if validPath(e.Fun) {
 			name = e.Fun.String()
 		}
 		c.errorf(e.Span(), diag.InvalidCall, "%s is an action and cannot be used as a value: call it as a statement after do, or bind its result with let and use the name", name)
@@ -182,7 +182,7 @@ func (c *checker) scopeNames() []string {
 
 // path type-checks a path expression.
 func (c *checker) path(p *ast.PathExpr, want types.Type) types.Type {
-	if len(p.Parts) == 0 || p.Parts[0] == nil {
+	if !validPath(p) {
 		return c.record(p, invalid)
 	}
 	root := p.Parts[0]
@@ -261,11 +261,22 @@ func (c *checker) path(p *ast.PathExpr, want types.Type) types.Type {
 	return c.record(p, t)
 }
 
-// token2 spans from the dot before part to its end, so the caret points
-// at what cannot be read.
-func partSpan(p *ast.PathExpr, part *ast.Ident) (s token.Span) {
-	return token.Span{Start: part.Pos, End: part.Span().End}
+// validPath reports whether a path has parts and none is missing; the
+// parser may leave holes in a broken one.
+func validPath(p *ast.PathExpr) bool {
+	if p == nil || len(p.Parts) == 0 {
+		return false
+	}
+	for _, id := range p.Parts {
+		if id == nil {
+			return false
+		}
+	}
+	return true
 }
+
+// partSpan is the span of the path part that cannot be read.
+func partSpan(_ *ast.PathExpr, part *ast.Ident) token.Span { return part.Span() }
 
 // pathPrefix renders the path up to and including part.
 func pathPrefix(p *ast.PathExpr, part *ast.Ident) string {
@@ -922,7 +933,7 @@ func (c *checker) matches(e *ast.BinaryExpr) types.Type {
 	}
 	lit, ok := e.Y.(*ast.StringLit)
 	if !ok {
-		if !isBad(e.Y) {
+		if e.Y != nil && !isBad(e.Y) {
 			c.errorf(e.Y.Span(), diag.InvalidRegexp, "%s needs a regular expression written as a string", e.Op)
 		}
 		return c.record(e, types.Typ[types.Bool])

@@ -9,6 +9,7 @@ import (
 	"github.com/automat-rules/automat/compiler/types"
 	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/diag"
+	"github.com/automat-rules/automat/lang/token"
 )
 
 // lint is one named lint.
@@ -114,7 +115,7 @@ func (c *checker) messageCalls(r *Rule) []*ast.CallExpr {
 		case *ast.LetStmt:
 			call = s.Call
 		}
-		if call == nil || call.Fun == nil {
+		if call == nil || !validPath(call.Fun) {
 			continue
 		}
 		if a := c.actions[call.Fun.String()]; a != nil && a.Message {
@@ -179,8 +180,7 @@ func (c *checker) lintWaitNeverRechecked() {
 			if w.Dur == nil {
 				end = "and it has no max, so it never ends"
 			}
-			span := w.Span()
-			span.End = w.Wait + 4
+			span := token.Span{Start: w.Wait, End: w.Wait + 4}
 			c.warnf(span, diag.WaitNeverRechecked, nil,
 				"wait until is re-checked when the rule's trigger fires again, but %s fires once per %s, %s: add a trigger such as %s.updated", ev, subjectName(r), end, subjectName(r))
 		}

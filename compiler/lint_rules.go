@@ -112,7 +112,7 @@ func (c *checker) setStatusCalls(r *Rule) []statusCall {
 	var out []statusCall
 	for _, s := range r.Decl.Body {
 		cs, ok := s.(*ast.CallStmt)
-		if !ok || cs.Call == nil || cs.Call.Fun == nil || cs.Call.Fun.String() != "set_status" {
+		if !ok || cs.Call == nil || !validPath(cs.Call.Fun) || cs.Call.Fun.String() != "set_status" {
 			continue
 		}
 		args := c.argMap(cs.Call)

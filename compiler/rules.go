@@ -157,6 +157,9 @@ func (c *checker) hasEventTrigger(rd *ast.RuleDecl) bool {
 // anonID names an unnamed rule by a hash of its tokens, so that layout
 // and comments do not matter but any edit does.
 func anonID(f *token.File, span token.Span) string {
+	if !span.IsValid() || int(span.End) > len(f.Src) {
+		span = token.Span{Start: 0, End: 0}
+	}
 	src := string(f.Src[span.Start:span.End])
 	h := sha256.New()
 	for _, t := range scanner.Scan(src) {
@@ -183,6 +186,9 @@ func (c *checker) triggers(rs *ruleState) *types.Record {
 				c.schedule(t.Spec)
 				rs.r.Triggers = append(rs.r.Triggers, Trigger{Schedule: t.Spec.Value, Span: t.Span()})
 			}
+			continue
+		}
+		if !validPath(t.Event) {
 			continue
 		}
 		rec, ev := c.event(t.Event)
@@ -356,7 +362,7 @@ func (c *checker) stmt(s ast.Stmt) {
 // type (invalid when it has none or is unknown).
 func (c *checker) call(call *ast.CallExpr, let bool) types.Type {
 	invalid := types.Typ[types.Invalid]
-	if call.Fun == nil || len(call.Fun.Parts) == 0 {
+	if !validPath(call.Fun) {
 		return invalid
 	}
 	name := call.Fun.String()

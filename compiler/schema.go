@@ -287,7 +287,7 @@ func (c *checker) unknownType(id *ast.Ident) {
 }
 
 func (c *checker) declareAction(f *ast.File, d *ast.ActionDecl) {
-	if d.Name == nil || len(d.Name.Parts) == 0 {
+	if !validPath(d.Name) {
 		return
 	}
 	name := d.Name.String()
