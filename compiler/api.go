@@ -245,6 +245,17 @@ type Info struct {
 	// Consts holds the value of each constant expression: literals, const
 	// names, enum values and arithmetic on them.
 	Consts map[ast.Expr]Constant
+
+	// Calls binds each action call of a rule body to its action and its
+	// arguments to parameters.
+	Calls map[*ast.CallExpr]*Call
+}
+
+// Call is a checked action call: Args[i] is the argument given for
+// Action.Params[i] (named or positional), or nil when it was left out.
+type Call struct {
+	Action *Action
+	Args   []ast.Expr
 }
 
 // PathBase says where a path starts.

@@ -182,6 +182,23 @@ func TestTypesAndPaths(t *testing.T) {
 	}
 }
 
+func TestCalls(t *testing.T) {
+	pkg, _ := check(t, shop)
+	n := 0
+	for call, bound := range pkg.Info.Calls {
+		if bound.Action.Name != "sms" {
+			continue
+		}
+		n++
+		if len(bound.Args) != 2 || bound.Args[0] != call.Args[0].Value || bound.Args[1] != call.Args[1].Value {
+			t.Errorf("sms arguments bound as %v", bound.Args)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d sms calls bound, want 1", n)
+	}
+}
+
 func TestStopAtFirstError(t *testing.T) {
 	src := "when ordr.total > 1 do log(text: \"a\")\nwhen ordr.total > 2 do log(text: \"b\")\n"
 	_, diags := compiler.Check([]compiler.Source{{Name: "a.rules", Src: []byte(src)}}, compiler.Config{})

@@ -122,6 +122,7 @@ func newChecker(srcs []Source, cfg Config) *checker {
 		Uses:   make(map[ast.Node]*Object, size/13),
 		Paths:  make(map[*ast.PathExpr]*Path, size/32),
 		Consts: make(map[ast.Expr]Constant, size/64),
+		Calls:  make(map[*ast.CallExpr]*Call, size/128),
 	}
 	c := &checker{
 		cfg:  cfg,

@@ -50,8 +50,10 @@
 // [Info]: the type of every expression ([Info.Types]), the [Object] every
 // declaring name defines ([Info.Defs]) and every name refers to
 // ([Info.Uses]), keyed by the *[ast.Ident] or, for statuses, enum values
-// written as strings and rule names, by the *[ast.StringLit]; and how each
-// path is rooted ([Info.Paths]). [Package.ObjectAt] and
+// written as strings and rule names, by the *[ast.StringLit]; how each
+// path is rooted ([Info.Paths]); the value of each constant expression
+// ([Info.Consts]); and how each action call binds its arguments
+// ([Info.Calls]). The code generator reads these, never the names. [Package.ObjectAt] and
 // [Package.References] answer the language server's questions from them.
 //
 // # Objects

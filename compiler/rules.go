@@ -451,6 +451,13 @@ func (c *checker) args(call *ast.CallExpr, a *Action) {
 			c.assign(t, arg.Value, p, a)
 		}
 	}
+	bound := &Call{Action: a, Args: make([]ast.Expr, len(a.Params))}
+	for i, arg := range given {
+		if arg != nil {
+			bound.Args[i] = arg.Value
+		}
+	}
+	c.info.Calls[call] = bound
 	var missing []string
 	for i, p := range a.Params {
 		if given[i] == nil && !types.IsOptional(p.Type) {
