@@ -69,6 +69,9 @@ const (
 	OpAddTime   //       t d OpAddTime t+d (time plus duration)
 	OpSubTime   //       t d OpSubTime t-d (time minus duration)
 	OpDiffTime  //       t u OpDiffTime t-u (a duration)
+	OpMulDur    //       d n OpMulDur d*n (duration times number, to the nanosecond)
+	OpDivDur    //       d n OpDivDur d/n (duration divided by number)
+	OpDurRatio  //       d e OpDurRatio d/e (a number)
 	OpReturn    //         x OpReturn -: ends the fragment with result x
 	OpRetTrue   //         - OpRetTrue -: ends a condition, true
 	OpRetFalse  //         - OpRetFalse -: ends a condition, false
@@ -117,6 +120,9 @@ var opNames = [...]string{
 	OpAddTime:     "addtime",
 	OpSubTime:     "subtime",
 	OpDiffTime:    "difftime",
+	OpMulDur:      "muldur",
+	OpDivDur:      "divdur",
+	OpDurRatio:    "durratio",
 	OpReturn:      "return",
 	OpRetTrue:     "rettrue",
 	OpRetFalse:    "retfalse",
@@ -188,6 +194,9 @@ var stackIO = [...]struct{ pop, push int8 }{
 	OpAddTime:     {2, 1},
 	OpSubTime:     {2, 1},
 	OpDiffTime:    {2, 1},
+	OpMulDur:      {2, 1},
+	OpDivDur:      {2, 1},
+	OpDurRatio:    {2, 1},
 	OpReturn:      {1, 0},
 	OpRetTrue:     {0, 0},
 	OpRetFalse:    {0, 0},
@@ -291,6 +300,7 @@ func (k Kind) String() string {
 //	PredMatches x matches the regexp y; false for null
 //	PredIsNull  x is null (no operand)
 //	PredIsEmpty x is "" or an empty list; false for null (no operand)
+//	PredIsNotEmpty x has a value that is not "" or an empty list (no operand)
 //	PredTrue    x is the boolean true; false for null (no operand)
 //
 // For predicates with a constant operand the compiler folds the operand
@@ -311,6 +321,7 @@ const (
 	PredMatches
 	PredIsNull
 	PredIsEmpty
+	PredIsNotEmpty
 	PredTrue
 	maxPred = PredTrue
 )
@@ -318,7 +329,7 @@ const (
 var predNames = [...]string{
 	PredEq: "=", PredNe: "!=", PredLt: "<", PredLe: "<=", PredGt: ">", PredGe: ">=",
 	PredIn: "in", PredContains: "contains", PredStarts: "startswith", PredMatches: "matches",
-	PredIsNull: "isnull", PredIsEmpty: "isempty", PredTrue: "istrue",
+	PredIsNull: "isnull", PredIsEmpty: "isempty", PredIsNotEmpty: "isnotempty", PredTrue: "istrue",
 }
 
 func (p Pred) String() string {

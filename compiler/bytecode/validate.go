@@ -283,44 +283,60 @@ func (v *validator) rule(r *Rule, end *int32) error {
 	return nil
 }
 
-// fragment follows every path from entry, checking stack depths. cond
-// says whether the fragment is a condition (ends in OpRetTrue/OpRetFalse
-// with an empty stack) or a value (ends in OpReturn with one value).
+// fragment checks the fragment at entry against MaxStack.
 func (v *validator) fragment(entry, end int32, cond bool) error {
-	p := v.p
+	d, err := StackDepth(v.p.Code, entry, end, cond)
+	if err != nil {
+		return err
+	}
+	if d > v.p.MaxStack {
+		return fmt.Errorf("needs a stack of %d, more than the maximum %d", d, v.p.MaxStack)
+	}
+	return nil
+}
+
+// StackDepth follows every path through the fragment of code starting at
+// entry (whose instructions lie before end) and returns the largest stack
+// depth it reaches. cond says whether the fragment is a condition (ends in
+// OpRetTrue/OpRetFalse with an empty stack) or a value (ends in OpReturn
+// with one value). It fails when a path underflows the stack, runs past
+// end, returns with the wrong depth, or meets another path at a different
+// depth.
+func StackDepth(code []Instr, entry, end int32, cond bool) (int, error) {
+	if end > int32(len(code)) {
+		end = int32(len(code))
+	}
 	depth := make(map[int32]int)
 	work := []int32{entry}
 	depth[entry] = 0
+	maxDepth := 0
 	for len(work) > 0 {
 		pc := work[len(work)-1]
 		work = work[:len(work)-1]
 		d := depth[pc]
 		for {
-			if pc >= end {
-				return fmt.Errorf("falls off the rule's code at %d", pc)
+			if pc < 0 || pc >= end {
+				return 0, fmt.Errorf("runs off its code at %d", pc)
 			}
-			in := p.Code[pc]
-			need := StackPops(in)
-			if d < need {
-				return fmt.Errorf("pc %d (%s) underflows the stack", pc, in.Op)
+			in := code[pc]
+			if d < StackPops(in) {
+				return 0, fmt.Errorf("pc %d (%s) underflows the stack", pc, in.Op)
 			}
 			d += StackEffect(in)
-			if d > p.MaxStack {
-				return fmt.Errorf("pc %d exceeds the maximum stack depth %d", pc, p.MaxStack)
-			}
+			maxDepth = max(maxDepth, d)
 			if in.Op.IsReturn() {
 				switch {
 				case in.Op == OpReturn && (cond || d != 0):
-					return fmt.Errorf("pc %d returns a value with %d left on the stack", pc, d)
+					return 0, fmt.Errorf("pc %d returns a value with %d left on the stack", pc, d)
 				case in.Op != OpReturn && (!cond || d != 0):
-					return fmt.Errorf("pc %d ends a condition with %d on the stack", pc, d)
+					return 0, fmt.Errorf("pc %d ends a condition with %d on the stack", pc, d)
 				}
 				break
 			}
 			if in.Op.IsJump() {
 				if old, seen := depth[in.C]; seen {
 					if old != d {
-						return fmt.Errorf("stack depth %d and %d meet at pc %d", old, d, in.C)
+						return 0, fmt.Errorf("stack depth %d and %d meet at pc %d", old, d, in.C)
 					}
 				} else {
 					depth[in.C] = d
@@ -333,14 +349,14 @@ func (v *validator) fragment(entry, end int32, cond bool) error {
 			pc++
 			if old, seen := depth[pc]; seen {
 				if old != d {
-					return fmt.Errorf("stack depth %d and %d meet at pc %d", old, d, pc)
+					return 0, fmt.Errorf("stack depth %d and %d meet at pc %d", old, d, pc)
 				}
 				break
 			}
 			depth[pc] = d
 		}
 	}
-	return nil
+	return maxDepth, nil
 }
 
 func (v *validator) event(e *Event) error {

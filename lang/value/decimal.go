@@ -132,6 +132,27 @@ func (d Decimal) Normalize() Decimal {
 	return d
 }
 
+// Round returns d rounded half to even to places fractional digits (0 ≤
+// places); a d with fewer places is returned unchanged.
+func (d Decimal) Round(places int) Decimal {
+	if places < 0 {
+		places = 0
+	}
+	if int(d.scale) <= places {
+		return d
+	}
+	drop := int(d.scale) - places
+	neg := d.coef < 0
+	m := abs64(d.coef)
+	q, r := m/pow10[drop], m%pow10[drop]
+	half := pow10[drop] / 2
+	if r > half || r == half && q&1 == 1 {
+		q++
+	}
+	c, _ := signed(q, neg)
+	return Decimal{coef: c, scale: uint8(places)}
+}
+
 // Int64 returns d as an integer when it is one.
 func (d Decimal) Int64() (int64, bool) {
 	n := d.Normalize()

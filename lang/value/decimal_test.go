@@ -187,6 +187,23 @@ func TestCmp(t *testing.T) {
 	}
 }
 
+func TestRound(t *testing.T) {
+	tests := []struct {
+		in     string
+		places int
+		want   string
+	}{
+		{"2.5", 0, "2"}, {"3.5", 0, "4"}, {"-2.5", 0, "-2"}, {"-3.5", 0, "-4"},
+		{"2.51", 0, "3"}, {"1.005", 2, "1.00"}, {"1.015", 2, "1.02"}, {"7", 2, "7"},
+		{"0.000000000000000005", 17, "0.00000000000000000"}, {"9.999", 2, "10.00"},
+	}
+	for _, tt := range tests {
+		if got := dec(tt.in).Round(tt.places).String(); got != tt.want {
+			t.Errorf("Round(%s, %d) = %s, want %s", tt.in, tt.places, got, tt.want)
+		}
+	}
+}
+
 func TestNormalizeAndInt(t *testing.T) {
 	for in, want := range map[string]string{"99.90": "99.9", "5.00": "5", "0.0": "0", "-10": "-10", "10.01": "10.01"} {
 		if got := dec(in).Normalize().String(); got != want {

@@ -44,6 +44,8 @@ func (m *Machine) pred(f bytecode.Flag, x *Value, b uint32) bool {
 		return x.k == bytecode.Null
 	case bytecode.PredIsEmpty:
 		return isEmpty(x)
+	case bytecode.PredIsNotEmpty:
+		return x.k != bytecode.Null && !isEmpty(x)
 	case bytecode.PredTrue:
 		return x.k == bytecode.Bool && x.n != 0
 	}

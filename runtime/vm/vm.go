@@ -364,6 +364,18 @@ func (m *Machine) exec(pc int32) (Value, bool, error) {
 				return Null, false, m.fail(pc-1, value.ErrOverflow)
 			}
 			*x = Value{k: kind, n: z}
+		case bytecode.OpMulDur, bytecode.OpDivDur, bytecode.OpDurRatio:
+			sp--
+			x, y := &stack[sp-1], &stack[sp]
+			if x.k == bytecode.Null || y.k == bytecode.Null {
+				*x = Null
+				break
+			}
+			v, err := durArith(in.Op, x, y)
+			if err != nil {
+				return Null, false, m.fail(pc-1, err)
+			}
+			*x = v
 		case bytecode.OpLen:
 			x := &stack[sp-1]
 			if x.k != bytecode.Null {
@@ -401,4 +413,32 @@ func add64(a, b int64) (int64, bool) {
 func sub64(a, b int64) (int64, bool) {
 	c := a - b
 	return c, (c < a) == (b > 0)
+}
+
+// durArith computes d*n, d/n (durations rounded half to even to the
+// nanosecond) and d/e (a number).
+func durArith(op bytecode.Opcode, x, y *Value) (Value, error) {
+	d := value.FromInt(x.n)
+	var r value.Decimal
+	var err error
+	switch op {
+	case bytecode.OpMulDur:
+		r, err = d.Mul(y.Decimal())
+	case bytecode.OpDivDur:
+		r, err = d.Div(y.Decimal())
+	default:
+		r, err = d.Div(value.FromInt(y.n))
+		if err != nil {
+			return Null, err
+		}
+		return Number(r), nil
+	}
+	if err != nil {
+		return Null, err
+	}
+	n, ok := r.Round(0).Int64()
+	if !ok {
+		return Null, value.ErrOverflow
+	}
+	return Value{k: bytecode.Duration, n: n}, nil
 }
