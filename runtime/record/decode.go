@@ -48,7 +48,7 @@ func (s *Schema) Decode(t int, data []byte) (*vm.Record, error) {
 	}
 	d.skipSpace()
 	if d.pos != len(d.data) {
-		return nil, &Error{Msg: fmt.Sprintf("unexpected %s after the record", d.describe())}
+		return nil, &Error{Msg: fmt.Sprintf("extra data after the record: found %s", d.describe())}
 	}
 	return r, nil
 }
