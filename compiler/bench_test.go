@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/automat-rules/automat/lang/diag"
 )
@@ -87,13 +88,23 @@ func BenchmarkCheck10kRules50Files(b *testing.B) {
 	}
 	b.SetBytes(int64(bytes))
 	b.ReportAllocs()
+	var parse, rest time.Duration
+	trace := func(pass string, d time.Duration) {
+		if pass == "parse" {
+			parse += d
+		} else {
+			rest += d
+		}
+	}
 	for b.Loop() {
-		var diags diag.List
-		_, list := Check(srcs, Config{Error: func(d diag.Diagnostic) { diags = append(diags, d) }})
+		_, list := Check(srcs, Config{Error: func(diag.Diagnostic) {}, Trace: trace})
 		if len(list) != 0 {
 			b.Fatalf("generated ruleset has diagnostics: %v", list[0])
 		}
 	}
+	// The split between the parser (lang/parser) and the checker proper.
+	b.ReportMetric(float64(parse.Milliseconds())/float64(b.N), "parse-ms/op")
+	b.ReportMetric(float64(rest.Milliseconds())/float64(b.N), "check-ms/op")
 }
 
 // TestGeneratedRulesetClean keeps the benchmark's input honest: a small

@@ -415,6 +415,11 @@ func (c *checker) args(call *ast.CallExpr, a *Action) {
 				}
 				if s := nearestName(arg.Name.Name, names); s != "" {
 					c.suggestf(arg.Name.Span(), diag.UnknownParam, s, "%s has no parameter %s; did you mean %s?", a.Name, arg.Name.Name, s)
+					// Check the value as the suggested parameter, so that
+					// it is not also reported missing.
+					if sp := a.Param(s); given[sp.Index] == nil {
+						p = sp
+					}
 				} else if len(names) == 0 {
 					c.errorf(arg.Name.Span(), diag.UnknownParam, "%s takes no arguments: remove %s", a.Name, arg.Name.Name)
 				} else {
