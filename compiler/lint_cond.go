@@ -8,8 +8,6 @@ package compiler
 // reported.
 
 import (
-	"strconv"
-	"strings"
 
 	"github.com/automat-rules/automat/compiler/types"
 	"github.com/automat-rules/automat/lang/ast"
@@ -36,10 +34,26 @@ const (
 
 // atom is one comparison of a path with constants.
 type atom struct {
-	key  string // the path, resolved
+	key  pathKey
 	op   atomOp
 	vals []Constant
 	node ast.Expr
+}
+
+// maxKeyFields bounds the paths the condition lints look at.
+const maxKeyFields = 6
+
+// pathKey identifies a resolved path without allocating, so that two
+// spellings of one path (order.total and shipment.order.total) are equal.
+type pathKey struct {
+	root   int // 0 for the subject, else the let or variable's object id
+	n      int
+	fields [maxKeyFields]*types.Field
+}
+
+// is reports whether k is subject.<name>.
+func (k pathKey) is(name string) bool {
+	return k.root == 0 && k.n == 1 && k.fields[0].Name == name
 }
 
 // needsValue reports whether the atom is false on null.
@@ -59,9 +73,8 @@ var cmpAtoms = map[ast.Op]atomOp{
 // flipped turns `5 < x` into `x > 5`.
 var flipped = map[atomOp]atomOp{atomLt: atomGt, atomLe: atomGe, atomGt: atomLt, atomGe: atomLe, atomEq: atomEq, atomNe: atomNe}
 
-// pathKey renders a resolved path so that two spellings of one path
-// (order.total and shipment.order.total) are equal.
-func (c *checker) pathKey(e ast.Expr) (string, bool) {
+// keyOf resolves e, a path, to its key.
+func (c *checker) keyOf(e ast.Expr) (pathKey, bool) {
 	for {
 		p, ok := e.(*ast.ParenExpr)
 		if !ok {
@@ -71,30 +84,25 @@ func (c *checker) pathKey(e ast.Expr) (string, bool) {
 	}
 	p, ok := e.(*ast.PathExpr)
 	if !ok {
-		return "", false
+		return pathKey{}, false
 	}
 	res := c.info.Paths[p]
-	if res == nil {
-		return "", false
+	if res == nil || len(res.Fields) > maxKeyFields {
+		return pathKey{}, false
 	}
-	var b strings.Builder
+	var k pathKey
 	switch res.Base {
 	case Subject:
-		b.WriteString("subject")
 	case Let, Var:
 		if res.Root == nil {
-			return "", false
+			return pathKey{}, false
 		}
-		b.WriteString("v")
-		b.WriteString(strconv.Itoa(res.Root.id))
+		k.root = res.Root.id
 	default:
-		return "", false
+		return pathKey{}, false
 	}
-	for _, f := range res.Fields {
-		b.WriteByte('.')
-		b.WriteString(f.Name)
-	}
-	return b.String(), true
+	k.n = copy(k.fields[:], res.Fields)
+	return k, true
 }
 
 // atomOf recognises a comparison of a path with constants.
@@ -103,7 +111,7 @@ func (c *checker) atomOf(e ast.Expr) (atom, bool) {
 	case *ast.ParenExpr:
 		return c.atomOf(x.X)
 	case *ast.IsExpr:
-		key, ok := c.pathKey(x.X)
+		key, ok := c.keyOf(x.X)
 		if !ok {
 			return atom{}, false
 		}
@@ -114,12 +122,12 @@ func (c *checker) atomOf(e ast.Expr) (atom, bool) {
 		if !ok {
 			return atom{}, false
 		}
-		if key, ok := c.pathKey(x.X); ok {
+		if key, ok := c.keyOf(x.X); ok {
 			if k, ok := c.info.Consts[x.Y]; ok {
 				return atom{key: key, op: op, vals: constVals(k, op), node: e}, true
 			}
 		}
-		if key, ok := c.pathKey(x.Y); ok && op != atomIn && op != atomNotIn {
+		if key, ok := c.keyOf(x.Y); ok && op != atomIn && op != atomNotIn {
 			if k, ok := c.info.Consts[x.X]; ok {
 				return atom{key: key, op: flipped[op], vals: []Constant{k}, node: e}, true
 			}
@@ -136,8 +144,9 @@ func constVals(k Constant, op atomOp) []Constant {
 }
 
 func (c *checker) lintConditions() {
+	defer func() { c.rule = nil }()
 	for _, rs := range c.rules {
-		c.file = rs.file
+		c.file, c.rule = rs.file, rs
 		d := rs.r.Decl
 		c.lintExpr(d.Cond, true)
 		for _, s := range d.Body {
@@ -255,7 +264,7 @@ func (c *checker) phaseAtom(e ast.Expr, a atom) (atom, bool) {
 	if a.op != atomEq && a.op != atomIn {
 		return atom{}, false
 	}
-	if !strings.HasSuffix(a.key, ".status") {
+	if a.key.n == 0 || a.key.fields[a.key.n-1].Name != "status" {
 		return atom{}, false
 	}
 	var en *types.Enum
@@ -275,7 +284,22 @@ func (c *checker) phaseAtom(e ast.Expr, a atom) (atom, bool) {
 		}
 		vals = append(vals, Constant{Type: c.phase, Text: p})
 	}
-	return atom{key: strings.TrimSuffix(a.key, ".status") + ".phase", op: atomIn, vals: vals, node: e}, true
+	// The phase field sits next to the status field, in the record the
+	// status was read from.
+	key := a.key
+	var owner *types.Record
+	if key.n == 1 {
+		if key.root == 0 && c.rule != nil && c.rule.r != nil {
+			owner = c.rule.r.Subject
+		}
+	} else {
+		owner, _ = types.Unwrap(key.fields[key.n-2].Type).(*types.Record)
+	}
+	if owner == nil || owner.Field("phase") == nil {
+		return atom{}, false
+	}
+	key.fields[key.n-1] = owner.Field("phase")
+	return atom{key: key, op: atomIn, vals: vals, node: e}, true
 }
 
 func hasVal(vals []Constant, v Constant) bool {

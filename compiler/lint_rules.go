@@ -70,8 +70,8 @@ func (c *checker) statusSet(r *Rule, universe []string) []string {
 		if !ok {
 			continue
 		}
-		switch a.key {
-		case "subject.status":
+		switch {
+		case a.key.is("status"):
 			for _, s := range universe {
 				in := hasVal(a.vals, Constant{Type: e, Text: s})
 				switch a.op {
@@ -81,7 +81,7 @@ func (c *checker) statusSet(r *Rule, universe []string) []string {
 					allowed[s] = allowed[s] && !in
 				}
 			}
-		case "subject.phase":
+		case a.key.is("phase"):
 			for _, s := range universe {
 				in := hasVal(a.vals, Constant{Type: c.phase, Text: e.PhaseOf(s)})
 				switch a.op {
@@ -248,7 +248,7 @@ func (c *checker) phaseSet(r *Rule) map[string]bool {
 		var parts []ast.Expr
 		flatten(r.Decl.Cond, ast.OpAnd, &parts)
 		for _, p := range parts {
-			if a, ok := c.atomOf(p); ok && (a.key == "subject.phase" || a.key == "subject.status") {
+			if a, ok := c.atomOf(p); ok && (a.key.is("phase") || a.key.is("status")) {
 				constrained = true
 			}
 		}
@@ -265,7 +265,7 @@ func (c *checker) phaseSet(r *Rule) map[string]bool {
 		var parts []ast.Expr
 		flatten(r.Decl.Cond, ast.OpAnd, &parts)
 		for _, p := range parts {
-			if a, ok := c.atomOf(p); ok && a.key == "subject.phase" && (a.op == atomEq || a.op == atomIn) {
+			if a, ok := c.atomOf(p); ok && a.key.is("phase") && (a.op == atomEq || a.op == atomIn) {
 				for _, v := range a.vals {
 					out[v.Text] = true
 				}

@@ -101,7 +101,7 @@ type gen struct {
 	regexps map[string]uint32
 
 	// the rule being compiled
-	rule      *compiler.Rule
+	cur       *compiler.Rule
 	file      *ast.File
 	subject   int32
 	loc       bytecode.Loc
@@ -110,7 +110,7 @@ type gen struct {
 	vars      map[*compiler.Object]int
 	labels    []int32 // pc of each label, -1 until placed
 	fixups    []fixup
-	ruleDiscs []discKey // the discrimination keys of each rule, by rule index
+	ruleDiscs []*discKey // the discrimination key of each rule (or nil), by rule index
 }
 
 type fixup struct {
@@ -322,7 +322,7 @@ func (g *gen) rule(r *compiler.Rule) {
 	if r.Subject == nil || r.Decl == nil {
 		g.failf(nil, "rule %q has no subject (was the package checked without errors?)", r.ID)
 	}
-	g.rule, g.file = r, r.File
+	g.cur, g.file = r, r.File
 	g.subject = g.records[r.Subject]
 	g.lets = make(map[*compiler.Object]int)
 	g.vars = make(map[*compiler.Object]int)
@@ -350,6 +350,7 @@ func (g *gen) rule(r *compiler.Rule) {
 	}
 	br.Lets = len(g.lets)
 	g.locals = br.Lets
+	g.p.MaxLocals = max(g.p.MaxLocals, br.Lets)
 
 	br.Cond = g.condFragment(rd.Cond)
 	if r.Freq == ast.Once {
@@ -416,7 +417,8 @@ func clauses(e ast.Expr) []ast.Expr {
 // condFragment emits a condition fragment and returns its entry.
 func (g *gen) condFragment(e ast.Expr) int32 {
 	entry := g.pc()
-	defer g.at(e)
+	old := g.at(e)
+	defer func() { g.loc = old }()
 	if e == nil {
 		g.op(bytecode.OpRetTrue)
 		return entry
