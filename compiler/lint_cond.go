@@ -8,7 +8,6 @@ package compiler
 // reported.
 
 import (
-
 	"github.com/automat-rules/automat/compiler/types"
 	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/diag"
