@@ -29,8 +29,10 @@ type command struct {
 // commands lists the subcommands; each lives in a file of its own name.
 func commands() map[string]command {
 	return map[string]command{
-		"check": {"parse, type-check and lint rules files", runCheck},
-		"fmt":   {"format rules files canonically", runFmt},
+		"build":  {"compile a ruleset to a bytecode artifact", runBuild},
+		"check":  {"parse, type-check and lint rules files", runCheck},
+		"disasm": {"print a bytecode artifact rule by rule", runDisasm},
+		"fmt":    {"format rules files canonically", runFmt},
 	}
 }
 

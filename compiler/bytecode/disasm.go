@@ -183,6 +183,12 @@ func (p *Program) InstrString(pc int32) string {
 		return name + " " + p.predString(in.Flag, in.B)
 	case OpCmp:
 		return fmt.Sprintf("%s %s %s", name, in.Flag.Kind(), in.Flag.Pred())
+	case OpFind, OpFindNot:
+		what := "element"
+		if in.A != NoSlot {
+			what = p.fieldName(p.elemRecordBefore(pc), in.A, true)
+		}
+		return fmt.Sprintf("%s %s %s want %v %d", name, what, p.predString(in.Flag, in.B), in.Flag.Sense(), in.C)
 	case OpTest, OpTestField:
 		s := name
 		if in.Op == OpTestField {
@@ -195,6 +201,37 @@ func (p *Program) InstrString(pc int32) string {
 		return fmt.Sprintf("%s %s %s %d", s, p.predString(in.Flag, in.B), jump, in.C)
 	}
 	return name
+}
+
+// elemRecordBefore returns the element record type of the list that the
+// instruction before pc pushes (the list an OpFind searches), or an
+// out-of-range index when it cannot tell.
+func (p *Program) elemRecordBefore(pc int32) uint32 {
+	unknown := uint32(len(p.Records))
+	if pc == 0 {
+		return unknown
+	}
+	prev := p.Code[pc-1]
+	var rec uint32
+	var slot uint16
+	switch prev.Op {
+	case OpSubjField:
+		rec, slot = prev.B, prev.A
+	case OpField:
+		rec, slot = prev.B, prev.A
+	case OpLocalField:
+		rec, slot = uint32(prev.C), uint16(prev.B)
+	default:
+		return unknown
+	}
+	if int(rec) >= len(p.Records) || int(slot) >= len(p.Records[rec].Fields) {
+		return unknown
+	}
+	t := p.Records[rec].Fields[slot].Type
+	if t.Kind != List || t.Elem != Record || t.Record < 0 {
+		return unknown
+	}
+	return uint32(t.Record)
 }
 
 // subjectAt returns the subject record type of the rule holding pc.

@@ -96,9 +96,22 @@ const (
 	OpIterNext    //        - OpIterNext -              A: as OpIterInit, C: target when done
 	OpInterp      //  x1…xn OpInterp s                  A: n; the text of each value, concatenated
 	OpMakeList    //  x1…xn OpMakeList list             A: n
+	OpFind        //     list OpFind -                  A: element slot or NoSlot, Flag, B as OpTest, C: target
+	OpFindNot     //     list OpFindNot -               as OpFind
 
-	OpMax = OpMakeList // the highest opcode
+	OpMax = OpFindNot // the highest opcode
 )
+
+// OpFind and OpFindNot run a quantifier whose where clause is one test of
+// the element (or of one of its fields) against a constant, as one
+// instruction: OpFind jumps to C when some element's value passes the
+// test with the outcome the Flag's sense names (true for any and none,
+// false for all), OpFindNot when no element does. A null list has no
+// elements. Each element visited counts as a step of the budget.
+
+// NoSlot in the A operand of [OpFind] and [OpFindNot] tests the element
+// itself rather than one of its fields.
+const NoSlot = 0xFFFF
 
 var opNames = [...]string{
 	OpNop:         "nop",
@@ -146,6 +159,8 @@ var opNames = [...]string{
 	OpIterNext:    "iternext",
 	OpInterp:      "interp",
 	OpMakeList:    "makelist",
+	OpFind:        "find",
+	OpFindNot:     "findnot",
 }
 
 // String returns the opcode's name as the disassembler prints it, or
@@ -163,7 +178,7 @@ func (op Opcode) HasOperand() bool { return op > opNoOperand }
 // IsJump reports whether op may transfer control to its C operand.
 func (op Opcode) IsJump() bool {
 	switch op {
-	case OpJump, OpJumpIfTrue, OpJumpIfFalse, OpTest, OpTestField, OpIterNext:
+	case OpJump, OpJumpIfTrue, OpJumpIfFalse, OpTest, OpTestField, OpIterNext, OpFind, OpFindNot:
 		return true
 	}
 	return false
@@ -220,6 +235,8 @@ var stackIO = [...]struct{ pop, push int8 }{
 	OpIterNext:    {0, 0},
 	OpInterp:      {0, 1},
 	OpMakeList:    {0, 1},
+	OpFind:        {1, 0},
+	OpFindNot:     {1, 0},
 }
 
 // StackPops returns how many values in pops from the stack.

@@ -170,7 +170,7 @@ func (v *validator) instr(pc int32, in Instr) error {
 		return v.slot(uint32(in.C), uint16(in.B))
 	case OpIterInit, OpIterNext:
 		return v.local(int(in.A) + 2)
-	case OpPred, OpTest, OpTestField:
+	case OpPred, OpTest, OpTestField, OpFind, OpFindNot:
 		if in.Op == OpTestField {
 			// The subject's type is checked per rule; here only the form.
 			if int(in.A) >= 1<<16 {

@@ -255,8 +255,13 @@ func (g *gen) branch(e ast.Expr, sense bool, t label) {
 	switch x := e.(type) {
 	case *ast.ParenExpr:
 		g.branch(x.X, sense, t)
+		return
 	case *ast.UnaryExpr:
 		g.branch(x.X, !sense, t)
+		return
+	case *ast.QuantExpr:
+		g.quant(x, sense, t)
+		return
 	case *ast.BinaryExpr:
 		switch x.Op {
 		case ast.OpAnd:
@@ -269,6 +274,7 @@ func (g *gen) branch(e ast.Expr, sense bool, t label) {
 			g.branch(x.X, false, skip)
 			g.branch(x.Y, true, t)
 			g.place(skip)
+			return
 		case ast.OpOr:
 			if sense {
 				g.branch(x.X, true, t)
@@ -279,11 +285,43 @@ func (g *gen) branch(e ast.Expr, sense bool, t label) {
 			g.branch(x.X, true, skip)
 			g.branch(x.Y, false, t)
 			g.place(skip)
+			return
 		case ast.OpAdd, ast.OpSub, ast.OpMul, ast.OpDiv:
 			g.failf(e, "arithmetic used as a condition")
-		default:
-			g.compare(x, sense, t)
 		}
+	}
+	if l, ok := g.simple(e, sense); ok {
+		g.test(l, t)
+		return
+	}
+	x, ok := e.(*ast.BinaryExpr)
+	if !ok {
+		g.failf(e, "cannot compile %T as a condition", e)
+	}
+	g.compare(x, sense, t)
+}
+
+// leaf is a condition that is one test of an operand against a constant:
+// the operand, the predicate with its kind and sense, and the constant
+// operand (a constant, set or regexp index).
+type leaf struct {
+	x ast.Expr
+	f bytecode.Flag
+	b uint32
+}
+
+// simple returns the single test that e, wanted to be sense, amounts to,
+// when it is one: a comparison, membership or text test with a constant
+// side, an is-test, or a bool-valued path.
+func (g *gen) simple(e ast.Expr, sense bool) (leaf, bool) {
+	if _, isConst := g.constant(e); isConst {
+		return leaf{}, false
+	}
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		return g.simple(x.X, sense)
+	case *ast.UnaryExpr:
+		return g.simple(x.X, !sense)
 	case *ast.IsExpr:
 		pred := bytecode.PredIsNull
 		s := sense
@@ -295,66 +333,58 @@ func (g *gen) branch(e ast.Expr, sense bool, t label) {
 		case x.What == ast.IsEmpty && x.Not:
 			pred = bytecode.PredIsNotEmpty
 		}
-		g.test(x.X, bytecode.MakeFlag(pred, bytecode.Null, s), 0, t)
-	case *ast.QuantExpr:
-		g.quant(x, sense, t)
-	default:
-		// A bool-valued path or let.
-		g.test(e, bytecode.MakeFlag(bytecode.PredTrue, bytecode.Bool, sense), 0, t)
+		return leaf{x.X, bytecode.MakeFlag(pred, bytecode.Null, s), 0}, true
+	case *ast.PathExpr:
+		return leaf{x, bytecode.MakeFlag(bytecode.PredTrue, bytecode.Bool, sense), 0}, true
+	case *ast.BinaryExpr:
+		return g.simpleCompare(x, sense)
 	}
+	return leaf{}, false
 }
 
-// test emits a test of operand x with predicate flag f and constant
-// operand b, jumping to t.
-func (g *gen) test(x ast.Expr, f bytecode.Flag, b uint32, t label) {
-	if slot := g.subjectSlot(x); slot >= 0 {
-		g.jump(bytecode.Instr{Op: bytecode.OpTestField, Flag: f, A: uint16(slot), B: b}, t)
-		return
-	}
-	g.value(x)
-	g.jump(bytecode.Instr{Op: bytecode.OpTest, Flag: f, B: b}, t)
-}
-
-// compare emits a comparison, membership or text test.
-func (g *gen) compare(x *ast.BinaryExpr, sense bool, t label) {
-	var pred bytecode.Pred
+// predOf returns the predicate of a comparison operator and whether the
+// operator is its negation.
+func (g *gen) predOf(x *ast.BinaryExpr) (bytecode.Pred, bool) {
 	switch x.Op {
 	case ast.OpEq:
-		pred = bytecode.PredEq
+		return bytecode.PredEq, false
 	case ast.OpNe:
-		pred = bytecode.PredNe
+		return bytecode.PredNe, false
 	case ast.OpLt:
-		pred = bytecode.PredLt
+		return bytecode.PredLt, false
 	case ast.OpLe:
-		pred = bytecode.PredLe
+		return bytecode.PredLe, false
 	case ast.OpGt:
-		pred = bytecode.PredGt
+		return bytecode.PredGt, false
 	case ast.OpGe:
-		pred = bytecode.PredGe
+		return bytecode.PredGe, false
 	case ast.OpIn, ast.OpNotIn:
-		pred = bytecode.PredIn
+		return bytecode.PredIn, x.Op == ast.OpNotIn
 	case ast.OpContains, ast.OpNotContains:
-		pred = bytecode.PredContains
+		return bytecode.PredContains, x.Op == ast.OpNotContains
 	case ast.OpStartsWith, ast.OpNotStartsWith:
-		pred = bytecode.PredStarts
+		return bytecode.PredStarts, x.Op == ast.OpNotStartsWith
 	case ast.OpMatches, ast.OpNotMatches:
-		pred = bytecode.PredMatches
-	default:
-		g.failf(x, "cannot compile operator %s", x.Op)
+		return bytecode.PredMatches, x.Op == ast.OpNotMatches
 	}
-	switch x.Op {
-	case ast.OpNotIn, ast.OpNotContains, ast.OpNotStartsWith, ast.OpNotMatches:
+	g.failf(x, "cannot compile operator %s", x.Op)
+	return 0, false
+}
+
+// simpleCompare is simple for binary comparisons.
+func (g *gen) simpleCompare(x *ast.BinaryExpr, sense bool) (leaf, bool) {
+	pred, neg := g.predOf(x)
+	if neg {
 		sense = !sense
 	}
 	xt, yt := g.typeOf(x.X), g.typeOf(x.Y)
 	ky, yConst := g.constant(x.Y)
 	switch pred {
 	case bytecode.PredIn:
-		kind := g.opKind(xt, elemType(yt))
 		if !yConst {
-			g.cmpValues(x.X, x.Y, bytecode.MakeFlag(pred, kind, false), sense, t)
-			return
+			return leaf{}, false
 		}
+		kind := g.opKind(xt, elemType(yt))
 		set := bytecode.Set{Kind: kind}
 		for _, el := range ky.List {
 			c := g.constOf(x.Y, el, kind)
@@ -364,45 +394,70 @@ func (g *gen) compare(x *ast.BinaryExpr, sense bool, t label) {
 			set.Elems = append(set.Elems, g.konst(c))
 		}
 		if len(set.Elems) == 0 {
-			// x in [] is false whatever x is.
-			if !sense {
-				g.jump(bytecode.Instr{Op: bytecode.OpJump}, t)
-			}
-			return
+			return leaf{}, false // x in [] is a constant; compare handles it
 		}
-		g.test(x.X, bytecode.MakeFlag(pred, kind, sense), g.set(set), t)
+		return leaf{x.X, bytecode.MakeFlag(pred, kind, sense), g.set(set)}, true
 	case bytecode.PredContains, bytecode.PredStarts:
 		if !yConst {
-			g.cmpValues(x.X, x.Y, bytecode.MakeFlag(pred, bytecode.String, false), sense, t)
-			return
+			return leaf{}, false
 		}
 		needle := g.konst(bytecode.Const{Kind: bytecode.String, Str: fold(ky.Text)})
-		g.test(x.X, bytecode.MakeFlag(pred, bytecode.String, sense), needle, t)
+		return leaf{x.X, bytecode.MakeFlag(pred, bytecode.String, sense), needle}, true
 	case bytecode.PredMatches:
 		lit, ok := x.Y.(*ast.StringLit)
 		if !ok {
 			g.failf(x.Y, "matches needs a string literal")
 		}
-		g.test(x.X, bytecode.MakeFlag(pred, bytecode.String, sense), g.regexp(lit.Value), t)
-	default:
-		kind := g.opKind(xt, yt)
-		kx, xConst := g.constant(x.X)
-		switch {
-		case yConst:
-			g.test(x.X, bytecode.MakeFlag(pred, kind, sense), g.konst(g.constOf(x.Y, ky, kind)), t)
-		case xConst:
-			g.test(x.Y, bytecode.MakeFlag(mirror(pred), kind, sense), g.konst(g.constOf(x.X, kx, kind)), t)
-		default:
-			g.cmpValues(x.X, x.Y, bytecode.MakeFlag(pred, kind, false), sense, t)
-		}
+		return leaf{x.X, bytecode.MakeFlag(pred, bytecode.String, sense), g.regexp(lit.Value)}, true
 	}
+	kind := g.opKind(xt, yt)
+	kx, xConst := g.constant(x.X)
+	switch {
+	case yConst:
+		return leaf{x.X, bytecode.MakeFlag(pred, kind, sense), g.konst(g.constOf(x.Y, ky, kind))}, true
+	case xConst:
+		return leaf{x.Y, bytecode.MakeFlag(mirror(pred), kind, sense), g.konst(g.constOf(x.X, kx, kind))}, true
+	}
+	return leaf{}, false
 }
 
-// cmpValues compares two computed values.
-func (g *gen) cmpValues(x, y ast.Expr, f bytecode.Flag, sense bool, t label) {
-	g.value(x)
-	g.value(y)
-	g.emit(bytecode.Instr{Op: bytecode.OpCmp, Flag: f})
+// test emits a leaf test jumping to t: one OpTestField for a subject
+// field, else the operand's value and an OpTest.
+func (g *gen) test(l leaf, t label) {
+	if slot := g.subjectSlot(l.x); slot >= 0 {
+		g.jump(bytecode.Instr{Op: bytecode.OpTestField, Flag: l.f, A: uint16(slot), B: l.b}, t)
+		return
+	}
+	g.value(l.x)
+	g.jump(bytecode.Instr{Op: bytecode.OpTest, Flag: l.f, B: l.b}, t)
+}
+
+// compare emits the comparisons that are not one test against a
+// constant: two computed values, membership in a computed list, and `in`
+// an empty list.
+func (g *gen) compare(x *ast.BinaryExpr, sense bool, t label) {
+	pred, neg := g.predOf(x)
+	if neg {
+		sense = !sense
+	}
+	xt, yt := g.typeOf(x.X), g.typeOf(x.Y)
+	if _, yConst := g.constant(x.Y); yConst && pred == bytecode.PredIn {
+		// x in [] (or a list of nulls) is false whatever x is.
+		if !sense {
+			g.jump(bytecode.Instr{Op: bytecode.OpJump}, t)
+		}
+		return
+	}
+	kind := g.opKind(xt, yt)
+	switch pred {
+	case bytecode.PredIn:
+		kind = g.opKind(xt, elemType(yt))
+	case bytecode.PredContains, bytecode.PredStarts:
+		kind = bytecode.String
+	}
+	g.value(x.X)
+	g.value(x.Y)
+	g.emit(bytecode.Instr{Op: bytecode.OpCmp, Flag: bytecode.MakeFlag(pred, kind, false)})
 	op := bytecode.OpJumpIfFalse
 	if sense {
 		op = bytecode.OpJumpIfTrue
@@ -428,7 +483,8 @@ func mirror(p bytecode.Pred) bytecode.Pred {
 // quant emits any/all/none as a branch. Each looks for a witness: an
 // element whose where clause is true (any, none) or false (all); finding
 // one decides the result (any: true; all, none: false), and running out
-// of elements decides the opposite.
+// of elements decides the opposite. A where clause that is one test of
+// the element or one of its fields becomes a single OpFind.
 func (g *gen) quant(q *ast.QuantExpr, sense bool, t label) {
 	var witness, found bool // the where value sought, the result when found
 	switch q.Kind {
@@ -440,6 +496,15 @@ func (g *gen) quant(q *ast.QuantExpr, sense bool, t label) {
 		witness, found = true, false
 	default:
 		g.failf(q, "count used as a condition")
+	}
+	if slot, l, ok := g.elemTest(q, witness); ok {
+		g.value(q.In)
+		op := bytecode.OpFindNot
+		if found == sense {
+			op = bytecode.OpFind
+		}
+		g.jump(bytecode.Instr{Op: op, Flag: l.f, A: slot, B: l.b}, t)
+		return
 	}
 	it := g.allocLocals(3)
 	defer g.freeLocals(3)
@@ -463,6 +528,31 @@ func (g *gen) quant(q *ast.QuantExpr, sense bool, t label) {
 	g.seek(q, witness, out)
 	g.jump(bytecode.Instr{Op: bytecode.OpJump}, loop)
 	g.place(out)
+}
+
+// elemTest reports whether a quantifier's where clause is one test of the
+// variable or one field of it against a constant, and returns the field's
+// slot (NoSlot for the variable itself) and the test for the witness.
+func (g *gen) elemTest(q *ast.QuantExpr, witness bool) (uint16, leaf, bool) {
+	if q.Where == nil || q.Var == nil {
+		return 0, leaf{}, false
+	}
+	l, ok := g.simple(q.Where, witness)
+	if !ok {
+		return 0, leaf{}, false
+	}
+	p, ok := unparen(l.x).(*ast.PathExpr)
+	if !ok {
+		return 0, leaf{}, false
+	}
+	res := g.info.Paths[p]
+	if res == nil || res.Base != compiler.Var || res.Root != g.info.Defs[q.Var] || len(res.Fields) > 1 {
+		return 0, leaf{}, false
+	}
+	if len(res.Fields) == 0 {
+		return bytecode.NoSlot, l, true
+	}
+	return uint16(res.Fields[0].Index), l, true
 }
 
 // seek jumps to t when the current element is a witness.

@@ -73,6 +73,22 @@ func ContainsFold(s, needle string) bool {
 		return true
 	}
 	n0 := foldASCII(needle[0])
+	if n0 < utf8.RuneSelf && n0 != 'K' && n0 != 'S' {
+		// Only K and S have folds outside ASCII (the Kelvin sign, the long
+		// s), so for any other ASCII first rune a match can only start at
+		// one of its two ASCII spellings; other bytes, including all of a
+		// multi-byte rune's, are skipped without decoding.
+		lo := n0
+		if 'A' <= n0 && n0 <= 'Z' {
+			lo = n0 + 'a' - 'A'
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; (c == n0 || c == lo) && matchFold(s[i:], needle) {
+				return true
+			}
+		}
+		return false
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {

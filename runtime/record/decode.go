@@ -192,10 +192,10 @@ func (d *decoder) value(t bytecode.Type) (vm.Value, error) {
 		switch c := d.peek(); {
 		case c == '"':
 			s, err := d.text()
-			return vm.String(s), err
+			return d.s.vp.Intern(s), err
 		case c == '-' || '0' <= c && c <= '9':
 			num, err := d.number()
-			return vm.String(string(num)), err
+			return d.s.vp.Intern(string(num)), err
 		}
 		return wrong("a string")
 	case bytecode.Number:

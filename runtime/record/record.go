@@ -22,6 +22,7 @@ import (
 // Schema decodes and encodes the records of one program. It is immutable
 // and safe for concurrent use.
 type Schema struct {
+	vp     *vm.Program
 	p      *bytecode.Program
 	slots  []map[string]int // per record type: field name → slot
 	enums  []map[string]int // per enum: value → index
@@ -36,9 +37,13 @@ type phaseRule struct {
 	phaseEnum     int32
 }
 
-// NewSchema prepares the record types of p for decoding.
-func NewSchema(p *bytecode.Program) *Schema {
+// NewSchema prepares the record types of a loaded program for decoding.
+// Decoded strings are interned against the program's constants
+// (vm.Program.Intern).
+func NewSchema(vp *vm.Program) *Schema {
+	p := vp.Bytecode
 	s := &Schema{
+		vp:     vp,
 		p:      p,
 		slots:  make([]map[string]int, len(p.Records)),
 		enums:  make([]map[string]int, len(p.Enums)),

@@ -13,7 +13,16 @@ import (
 
 func typ(k bytecode.Kind) bytecode.Type { return bytecode.Type{Kind: k, Record: -1, Enum: -1} }
 
-// testProgram has an order with every field kind, a party and an item.
+// testSchema lays out an order with every field kind, a party and an
+// item.
+func testSchema(tb testing.TB) *Schema {
+	p, err := vm.Load(testProgram())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return NewSchema(p)
+}
+
 func testProgram() *bytecode.Program {
 	return &bytecode.Program{
 		Records: []bytecode.RecordType{
@@ -40,7 +49,7 @@ func testProgram() *bytecode.Program {
 }
 
 func TestDecode(t *testing.T) {
-	s := NewSchema(testProgram())
+	s := testSchema(t)
 	data := `{
 	  "number": 1042, "total": 0.1, "paid": true,
 	  "status": "Vyr\u030ci\u0301zena",
@@ -106,7 +115,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestDecodeUndeclaredStatus(t *testing.T) {
-	s := NewSchema(testProgram())
+	s := testSchema(t)
 	r, err := s.Decode(0, []byte(`{"status": "Reklamace", "phase": "processing"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +129,7 @@ func TestDecodeUndeclaredStatus(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	s := NewSchema(testProgram())
+	s := testSchema(t)
 	tests := []struct{ data, want string }{
 		{`[]`, "the record must be a JSON object, not an array"},
 		{`{"total": true}`, "total: want a number or a string holding one, found a boolean"},
@@ -158,7 +167,7 @@ func TestDecodeErrors(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"number": "1", "total": "99.90", "items": [{"name": "x"}], "buyer": {"email": null}}`))
 	f.Add([]byte(`{"status": "Nová", "tags": ["a\u00e9"], "sla": 90}`))
-	s := NewSchema(testProgram())
+	s := testSchema(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := s.Decode(0, data)
 		if err != nil {

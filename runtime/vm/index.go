@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -95,14 +96,25 @@ func merge(out []int32, lists [][]int32) []int32 {
 // candidate was tried. Cancelling ctx stops the evaluation with ctx's
 // error.
 func (m *Machine) Match(ctx context.Context, events []string, env *Env, out []int32) ([]int32, error) {
+	cands := m.Candidates(events, env.Subject)
+	if len(cands) == 0 {
+		return out, nil
+	}
+	rules := m.p.Bytecode.Rules
+	if err := m.load(ctx, rules[cands[0]].Subject, env); err != nil {
+		return out, fmt.Errorf("vm: event %s: %w", strings.Join(events, ", "), err)
+	}
 	var errs []error
-	for n, i := range m.Candidates(events, env.Subject) {
+	for n, i := range cands {
 		if n&63 == 63 && ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		ok, err := m.Cond(ctx, int(i), env)
+		// Conditions never read lets (they are bound after the
+		// condition), so the registers stay loaded between rules.
+		m.steps, m.check = 0, min(1024, m.MaxSteps+1)
+		ok, err := m.exec(rules[i].Cond)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, m.wrap(int(i), err))
 			continue
 		}
 		if ok {

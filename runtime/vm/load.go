@@ -23,6 +23,9 @@ type Program struct {
 	sets                []set
 	regexps             []*regexp.Regexp
 	events              map[string]*event
+	width               []int            // the number of slots of each record type
+	conds, subjects     []int32          // each rule\'s condition entry and subject type
+	atoms               map[string]int64 // the constant strings, numbered from 1
 	maxStack, maxLocals int
 }
 
@@ -36,13 +39,14 @@ type set struct {
 	linear []Value                    // small sets of any kind
 	strs   map[string]struct{}        // strings; undeclared enum values
 	nums   map[value.Decimal]struct{} // numbers, normalised
-	bits   []uint64                   // declared enum values, by index
+	bits   []uint64                   // declared enum values by index; strings by atom
 }
 
 // event is a loaded [bytecode.Event].
 type event struct {
-	rules []int32
-	discs []disc
+	record int32
+	rules  []int32
+	discs  []disc
 }
 
 // disc is a loaded [bytecode.Disc]: the buckets of rules by the value of
@@ -71,8 +75,25 @@ func Load(p *bytecode.Program) (*Program, error) {
 		maxStack:  p.MaxStack,
 		maxLocals: p.MaxLocals,
 	}
+	lp.atoms = make(map[string]int64)
 	for i, c := range p.Consts {
 		lp.consts[i] = constValue(c)
+		if c.Kind == bytecode.String {
+			a, ok := lp.atoms[c.Str]
+			if !ok {
+				a = int64(len(lp.atoms) + 1)
+				lp.atoms[c.Str] = a
+			}
+			lp.consts[i].n = a
+		}
+	}
+	for _, r := range p.Rules {
+		lp.conds = append(lp.conds, r.Cond)
+		lp.subjects = append(lp.subjects, r.Subject)
+	}
+	lp.width = make([]int, len(p.Records))
+	for i := range p.Records {
+		lp.width[i] = len(p.Records[i].Fields)
 	}
 	for i, s := range p.Sets {
 		lp.sets[i] = lp.makeSet(s)
@@ -86,7 +107,7 @@ func Load(p *bytecode.Program) (*Program, error) {
 	}
 	for i := range p.Events {
 		e := &p.Events[i]
-		le := &event{rules: e.Rules}
+		le := &event{record: e.Record, rules: e.Rules}
 		for _, d := range e.Discs {
 			le.discs = append(le.discs, lp.makeDisc(d))
 		}
@@ -122,11 +143,18 @@ func (lp *Program) makeSet(s bytecode.Set) set {
 	for _, k := range s.Elems {
 		v := lp.consts[k]
 		switch {
-		case s.Kind == bytecode.Enum && v.n >= 0:
+		case s.Kind == bytecode.Enum && v.n >= 0, s.Kind == bytecode.String && v.n > 0:
 			for int(v.n/64) >= len(out.bits) {
 				out.bits = append(out.bits, 0)
 			}
 			out.bits[v.n/64] |= 1 << (v.n % 64)
+			if s.Kind == bytecode.String {
+				// Strings made at run time have no atom: keep the text too.
+				if out.strs == nil {
+					out.strs = make(map[string]struct{})
+				}
+				out.strs[v.s] = struct{}{}
+			}
 		case s.Kind == bytecode.Number:
 			if out.nums == nil {
 				out.nums = make(map[value.Decimal]struct{})
@@ -168,6 +196,14 @@ func (lp *Program) makeDisc(d bytecode.Disc) disc {
 	return out
 }
 
+// Intern returns the string s as a value. When s equals one of the
+// program's constant strings the value carries that constant's number (its
+// atom), so that comparing it with constants is an integer comparison;
+// runtime/record interns every string it decodes.
+func (p *Program) Intern(s string) Value {
+	return Value{k: bytecode.String, s: s, n: p.atoms[s]}
+}
+
 // contains reports whether x is in s; x is not null.
 func (s *set) contains(x *Value) bool {
 	if s.linear != nil {
@@ -178,15 +214,15 @@ func (s *set) contains(x *Value) bool {
 		}
 		return false
 	}
-	switch s.kind {
-	case bytecode.Enum:
-		if x.n >= 0 {
-			w := x.n / 64
-			return int(w) < len(s.bits) && s.bits[w]&(1<<(x.n%64)) != 0
-		}
+	switch {
+	case s.kind == bytecode.Enum && x.k == bytecode.Enum && x.n >= 0,
+		s.kind == bytecode.String && x.k == bytecode.String && x.n > 0:
+		w := x.n / 64
+		return int(w) < len(s.bits) && s.bits[w]&(1<<(x.n%64)) != 0
+	case s.kind == bytecode.Enum, s.kind == bytecode.String:
 		_, ok := s.strs[x.s]
 		return ok
-	case bytecode.Number:
+	case s.kind == bytecode.Number:
 		_, ok := s.nums[x.Decimal().Normalize()]
 		return ok
 	}

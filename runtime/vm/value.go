@@ -19,7 +19,7 @@ import (
 type Value struct {
 	k     bytecode.Kind
 	scale uint8  // a number's scale
-	n     int64  // bool 0/1; a number's coefficient; an enum's index (-1: undeclared); time in Unix ns; duration in ns
+	n     int64  // bool 0/1; a number's coefficient; an enum's index (-1: undeclared); a string's atom (0: none); time in Unix ns; duration in ns
 	s     string // a string's or an enum value's text
 	r     *Record
 }
@@ -49,7 +49,8 @@ func Number(d value.Decimal) Value {
 }
 
 // String returns the string s. Strings from data must already be in
-// Unicode NFC (runtime/record normalises them).
+// Unicode NFC (runtime/record normalises them); [Program.Intern] makes
+// the same value faster to compare with the program's constants.
 func String(s string) Value { return Value{k: bytecode.String, s: s} }
 
 // EnumValue returns an enum value: its text and its index among the enum's

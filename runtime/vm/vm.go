@@ -26,12 +26,14 @@ import (
 	"github.com/automat-rules/automat/lang/value"
 )
 
-// DefaultMaxSteps is the step budget of a new Machine: the instructions
-// one fragment may execute.
+// DefaultMaxSteps is the step budget of a new Machine: the loop
+// iterations (elements visited by quantifiers) one fragment may run.
+// Code without loops needs no budget: it runs each instruction at most
+// once, and programs are finite.
 const DefaultMaxSteps = 1 << 24
 
 // ErrBudget is the cause of an [*Error] when a fragment ran more than
-// [Machine.MaxSteps] instructions.
+// [Machine.MaxSteps] loop iterations.
 var ErrBudget = errors.New("step budget exceeded")
 
 // Error is a runtime error: the rule, the source location of the failing
@@ -70,8 +72,8 @@ type Env struct {
 // Machine runs fragments of one [Program]. It is not safe for concurrent
 // use; give each goroutine its own.
 type Machine struct {
-	// MaxSteps is the step budget of one fragment; New sets
-	// DefaultMaxSteps.
+	// MaxSteps is the step budget of one fragment, in loop iterations;
+	// New sets DefaultMaxSteps.
 	MaxSteps int
 
 	p       *Program
@@ -79,9 +81,14 @@ type Machine struct {
 	locals  []Value
 	subject *Record
 	subj    []Value // the subject's slots
-	now     int64
+	env     *Env    // of the current run; `now` is read from it when needed
 	ctx     context.Context
 	buf     []byte // scratch for interpolation
+	result  Value  // the value of the last value fragment
+
+	// steps counts the loop iterations of the current run; when it
+	// reaches check, the budget and the context are looked at.
+	steps, check int
 
 	cand  []int32   // candidates of Match
 	lists [][]int32 // the sorted lists merged into cand
@@ -102,7 +109,24 @@ func (m *Machine) Program() *Program { return m.p }
 
 // Cond evaluates the condition of rule i.
 func (m *Machine) Cond(ctx context.Context, i int, env *Env) (bool, error) {
-	return m.Test(ctx, i, m.p.Bytecode.Rules[i].Cond, env)
+	p := m.p
+	if uint(i) >= uint(len(p.conds)) {
+		return false, fmt.Errorf("vm: rule %d out of range", i)
+	}
+	// The condition's registers, without setup's generality: conditions
+	// read no lets.
+	t := p.subjects[i]
+	s := env.Subject
+	if s == nil || s.Type != t || len(s.Slots) != p.width[t] {
+		return m.Test(ctx, i, p.conds[i], env) // reports the error
+	}
+	m.subject, m.subj, m.env, m.ctx = s, s.Slots, env, ctx
+	m.steps, m.check = 0, min(1024, m.MaxSteps+1)
+	ok, err := m.exec(p.conds[i])
+	if err != nil {
+		return false, m.wrap(i, err)
+	}
+	return ok, nil
 }
 
 // Test runs the condition fragment at pc of rule i (its condition or a
@@ -111,7 +135,7 @@ func (m *Machine) Test(ctx context.Context, i int, pc int32, env *Env) (bool, er
 	if err := m.setup(ctx, i, env); err != nil {
 		return false, err
 	}
-	_, ok, err := m.exec(pc)
+	ok, err := m.exec(pc)
 	if err != nil {
 		return false, m.wrap(i, err)
 	}
@@ -124,30 +148,44 @@ func (m *Machine) Eval(ctx context.Context, i int, pc int32, env *Env) (Value, e
 	if err := m.setup(ctx, i, env); err != nil {
 		return Null, err
 	}
-	v, _, err := m.exec(pc)
-	if err != nil {
+	if _, err := m.exec(pc); err != nil {
 		return Null, m.wrap(i, err)
 	}
+	v := m.result
+	m.result = Null
 	return v, nil
 }
 
 // setup checks env against rule i and loads the registers.
 func (m *Machine) setup(ctx context.Context, i int, env *Env) error {
 	p := m.p.Bytecode
-	if i < 0 || i >= len(p.Rules) {
+	if uint(i) >= uint(len(p.Rules)) {
 		return fmt.Errorf("vm: rule %d out of range", i)
 	}
 	r := &p.Rules[i]
+	if err := m.load(ctx, r.Subject, env); err != nil {
+		return fmt.Errorf("vm: rule %q: %w", r.Display(), err)
+	}
+	if r.Lets > 0 || len(env.Lets) > 0 {
+		n := copy(m.locals[:r.Lets], env.Lets)
+		clear(m.locals[n:r.Lets])
+	}
+	return nil
+}
+
+// load checks that env's subject is a record of type t and loads the
+// registers.
+func (m *Machine) load(ctx context.Context, t int32, env *Env) error {
 	s := env.Subject
-	if s == nil || s.Type != r.Subject || len(s.Slots) != len(p.Records[r.Subject].Fields) {
-		return fmt.Errorf("vm: rule %q needs a %s record as subject", r.Display(), p.Records[r.Subject].Name)
+	if s == nil || s.Type != t || len(s.Slots) != m.p.width[t] {
+		return fmt.Errorf("the subject must be a %s record laid out by this program", m.p.Bytecode.Records[t].Name)
 	}
 	m.subject = s
 	m.subj = s.Slots
-	m.now = env.Now.UnixNano()
+	m.env = env
 	m.ctx = ctx
-	n := copy(m.locals[:r.Lets], env.Lets)
-	clear(m.locals[n:r.Lets])
+	m.steps = 0
+	m.check = min(1024, m.MaxSteps+1)
 	return nil
 }
 
@@ -174,37 +212,82 @@ func (m *Machine) fail(pc int32, err error) error {
 }
 
 // exec runs the fragment at pc. A condition returns its truth; a value
-// fragment its value.
-func (m *Machine) exec(pc int32) (Value, bool, error) {
+// fragment leaves its value in m.result.
+//
+// The loop handles the frequent opcodes inline and hands the rest to
+// slow, which keeps this function's frame small and its registers for
+// the hot path.
+func (m *Machine) exec(pc int32) (bool, error) {
 	code := m.p.code
 	consts := m.p.consts
 	stack := m.stack
-	locals := m.locals
 	subj := m.subj
-	budget := m.MaxSteps
-	steps := 0
-	check := 1024 // steps at which to look at the context next
 	sp := 0
 	for {
 		in := &code[pc]
 		pc++
-		steps++
 		switch in.Op {
-		case bytecode.OpTestField:
-			if m.pred(in.Flag, &subj[in.A], in.B) == in.Flag.Sense() {
-				pc = in.C
+		case bytecode.OpTestField, bytecode.OpTest:
+			var x *Value
+			if in.Op == bytecode.OpTest {
+				sp--
+				x = &stack[sp]
+			} else {
+				x = &subj[in.A]
 			}
-		case bytecode.OpTest:
-			sp--
-			if m.pred(in.Flag, &stack[sp], in.B) == in.Flag.Sense() {
+			// The commonest tests are decided here, the rest in test.
+			var ok bool
+			switch f := in.Flag &^ 0x80; f {
+			case eqEnum, neEnum:
+				y := &consts[in.B]
+				ok = x.k == bytecode.Enum && (y.n >= 0 && x.n == y.n || y.n < 0 && x.s == y.s)
+				ok = ok == (f == eqEnum)
+			case eqString, neString:
+				// String constants are interned, so an interned string
+				// compares by atom; enum values and strings made at run
+				// time compare by text.
+				y := &consts[in.B]
+				var eq bool
+				if x.k == bytecode.String && x.n != 0 {
+					eq = x.n == y.n
+				} else {
+					eq = x.k != bytecode.Null && x.s == y.s
+				}
+				ok = eq == (f == eqString)
+			case ltNumber, leNumber, gtNumber, geNumber:
+				if x.k != bytecode.Number {
+					break
+				}
+				y := &consts[in.B]
+				var c int
+				if x.scale == y.scale {
+					c = cmpInt(x.n, y.n)
+				} else {
+					c = cmpNum(x, y)
+				}
+				switch f {
+				case ltNumber:
+					ok = c < 0
+				case leNumber:
+					ok = c <= 0
+				case gtNumber:
+					ok = c > 0
+				default:
+					ok = c >= 0
+				}
+			default:
+				ok = m.p.test(in.Flag, x, in.B)
+			}
+			if ok == in.Flag.Sense() {
 				pc = in.C
 			}
 		case bytecode.OpRetTrue:
-			return Null, true, nil
+			return true, nil
 		case bytecode.OpRetFalse:
-			return Null, false, nil
+			return false, nil
 		case bytecode.OpReturn:
-			return stack[sp-1], false, nil
+			m.result = stack[sp-1]
+			return false, nil
 		case bytecode.OpSubjField:
 			stack[sp] = subj[in.A]
 			sp++
@@ -218,11 +301,8 @@ func (m *Machine) exec(pc int32) (Value, bool, error) {
 			} else {
 				*x = Null
 			}
-		case bytecode.OpLocal:
-			stack[sp] = locals[in.A]
-			sp++
 		case bytecode.OpLocalField:
-			x := &locals[in.A]
+			x := &m.locals[in.A]
 			if x.k == bytecode.Record && int(in.B) < len(x.r.Slots) {
 				stack[sp] = x.r.Slots[in.B]
 			} else {
@@ -241,168 +321,243 @@ func (m *Machine) exec(pc int32) (Value, bool, error) {
 			if stack[sp].k != bytecode.Bool || stack[sp].n == 0 {
 				pc = in.C
 			}
-		case bytecode.OpPred:
-			x := &stack[sp-1]
-			*x = Bool(m.pred(in.Flag, x, in.B))
-		case bytecode.OpCmp:
-			sp--
-			x := &stack[sp-1]
-			*x = Bool(m.cmp(in.Flag, x, &stack[sp]))
-		case bytecode.OpIterInit:
-			sp--
-			locals[in.A] = stack[sp]
-			locals[in.A+1].n = 0
 		case bytecode.OpIterNext:
-			if steps > budget {
-				return Null, false, m.fail(pc-1, ErrBudget)
-			}
-			if steps >= check && m.ctx != nil {
-				check = steps + 1024
-				if err := m.ctx.Err(); err != nil {
-					return Null, false, m.fail(pc-1, err)
-				}
-			}
-			elems := locals[in.A].Elems()
-			i := locals[in.A+1].n
-			if int(i) >= len(elems) {
+			it := m.locals[in.A : in.A+3 : in.A+3]
+			if it[0].r == nil || int(it[1].n) >= len(it[0].r.Slots) {
 				pc = in.C
 				break
 			}
-			locals[in.A+2] = elems[i]
-			locals[in.A+1].n = i + 1
-		case bytecode.OpSetLocal:
-			sp--
-			locals[in.A] = stack[sp]
-		case bytecode.OpIncLocal:
-			x := &locals[in.A]
-			if x.n == math.MaxInt64 {
-				return Null, false, m.fail(pc-1, value.ErrOverflow)
-			}
-			x.n++
-		case bytecode.OpNull:
-			stack[sp] = Null
-			sp++
-		case bytecode.OpTrue:
-			stack[sp] = Bool(true)
-			sp++
-		case bytecode.OpFalse:
-			stack[sp] = Bool(false)
-			sp++
-		case bytecode.OpNow:
-			stack[sp] = Value{k: bytecode.Time, n: m.now}
-			sp++
-		case bytecode.OpSubject:
-			stack[sp] = Value{k: bytecode.Record, r: m.subject}
-			sp++
-		case bytecode.OpPop:
-			sp--
-		case bytecode.OpNot:
-			x := &stack[sp-1]
-			*x = Bool(!(x.k == bytecode.Bool && x.n != 0))
-		case bytecode.OpNeg:
-			x := &stack[sp-1]
-			if x.k == bytecode.Number {
-				x.n = -x.n
-			}
-		case bytecode.OpNegDur:
-			x := &stack[sp-1]
-			if x.k == bytecode.Duration {
-				if x.n == math.MinInt64 {
-					return Null, false, m.fail(pc-1, value.ErrOverflow)
+			it[2] = it[0].r.Slots[it[1].n]
+			it[1].n++
+			if m.steps++; m.steps >= m.check {
+				if err := m.checkpoint(pc - 1); err != nil {
+					return false, err
 				}
-				x.n = -x.n
 			}
-		case bytecode.OpAdd, bytecode.OpSub, bytecode.OpMul, bytecode.OpDiv:
+		case bytecode.OpFind, bytecode.OpFindNot:
 			sp--
-			x, y := &stack[sp-1], &stack[sp]
-			if x.k != bytecode.Number || y.k != bytecode.Number {
-				*x = Null
-				break
-			}
-			a, b := x.Decimal(), y.Decimal()
-			var d value.Decimal
-			var err error
-			switch in.Op {
-			case bytecode.OpAdd:
-				d, err = a.Add(b)
-			case bytecode.OpSub:
-				d, err = a.Sub(b)
-			case bytecode.OpMul:
-				d, err = a.Mul(b)
-			default:
-				d, err = a.Div(b)
-			}
+			found, err := m.find(in, pc-1, &stack[sp])
 			if err != nil {
-				return Null, false, m.fail(pc-1, err)
+				return false, err
 			}
-			*x = Number(d)
-		case bytecode.OpAddDur, bytecode.OpSubDur, bytecode.OpAddTime, bytecode.OpSubTime, bytecode.OpDiffTime:
-			sp--
-			x, y := &stack[sp-1], &stack[sp]
-			if x.k == bytecode.Null || y.k == bytecode.Null {
-				*x = Null
-				break
+			if found == (in.Op == bytecode.OpFind) {
+				pc = in.C
 			}
-			var z int64
-			var ok bool
-			kind := bytecode.Duration
-			switch in.Op {
-			case bytecode.OpAddDur:
-				z, ok = add64(x.n, y.n)
-			case bytecode.OpSubDur:
-				z, ok = sub64(x.n, y.n)
-			case bytecode.OpAddTime:
-				z, ok = add64(x.n, y.n)
-				kind = bytecode.Time
-			case bytecode.OpSubTime:
-				z, ok = sub64(x.n, y.n)
-				kind = bytecode.Time
-			default:
-				z, ok = sub64(x.n, y.n)
-			}
-			if !ok {
-				return Null, false, m.fail(pc-1, value.ErrOverflow)
-			}
-			*x = Value{k: kind, n: z}
-		case bytecode.OpMulDur, bytecode.OpDivDur, bytecode.OpDurRatio:
-			sp--
-			x, y := &stack[sp-1], &stack[sp]
-			if x.k == bytecode.Null || y.k == bytecode.Null {
-				*x = Null
-				break
-			}
-			v, err := durArith(in.Op, x, y)
-			if err != nil {
-				return Null, false, m.fail(pc-1, err)
-			}
-			*x = v
-		case bytecode.OpLen:
-			x := &stack[sp-1]
-			if x.k != bytecode.Null {
-				*x = Number(value.FromInt(int64(x.length())))
-			}
-		case bytecode.OpInterp:
-			n := int(in.A)
-			buf := m.buf[:0]
-			for i := sp - n; i < sp; i++ {
-				buf = stack[i].AppendText(buf)
-			}
-			m.buf = buf
-			sp -= n
-			stack[sp] = String(string(buf))
-			sp++
-		case bytecode.OpMakeList:
-			n := int(in.A)
-			elems := make([]Value, n)
-			copy(elems, stack[sp-n:sp])
-			sp -= n
-			stack[sp] = List(elems)
-			sp++
-		case bytecode.OpNop:
 		default:
-			return Null, false, m.fail(pc-1, fmt.Errorf("illegal instruction %s", in.Op))
+			var err error
+			if sp, err = m.slow(in, pc-1, sp); err != nil {
+				return false, err
+			}
 		}
 	}
+}
+
+// find reports whether some element of list passes the test of an
+// OpFind with the outcome its sense names.
+func (m *Machine) find(in *bytecode.Instr, pc int32, list *Value) (bool, error) {
+	if list.k != bytecode.List || list.r == nil {
+		return false, nil
+	}
+	elems := list.r.Slots
+	want := in.Flag.Sense()
+	var null Value
+	found := false
+	n := 0
+	for i := range elems {
+		n++
+		x := &elems[i]
+		if in.A != bytecode.NoSlot {
+			if x.k == bytecode.Record && int(in.A) < len(x.r.Slots) {
+				x = &x.r.Slots[in.A]
+			} else {
+				x = &null
+			}
+		}
+		if m.p.test(in.Flag, x, in.B) == want {
+			found = true
+			break
+		}
+	}
+	if m.steps += n; m.steps >= m.check {
+		if err := m.checkpoint(pc); err != nil {
+			return false, err
+		}
+	}
+	return found, nil
+}
+
+// checkpoint runs every few thousand loop iterations: it enforces the
+// step budget and looks at the context.
+func (m *Machine) checkpoint(pc int32) error {
+	if m.steps > m.MaxSteps {
+		return m.fail(pc, ErrBudget)
+	}
+	m.check = min(m.steps+1024, m.MaxSteps+1)
+	if m.ctx != nil {
+		if err := m.ctx.Err(); err != nil {
+			return m.fail(pc, err)
+		}
+	}
+	return nil
+}
+
+// slow executes the less frequent opcodes; it returns the new stack
+// depth.
+func (m *Machine) slow(in *bytecode.Instr, pc int32, sp int) (int, error) {
+	stack := m.stack
+	locals := m.locals
+	switch in.Op {
+	case bytecode.OpLocal:
+		stack[sp] = locals[in.A]
+		sp++
+	case bytecode.OpPred:
+		x := &stack[sp-1]
+		*x = Bool(m.p.test(in.Flag, x, in.B))
+	case bytecode.OpCmp:
+		sp--
+		x := &stack[sp-1]
+		*x = Bool(cmp(in.Flag, x, &stack[sp]))
+	case bytecode.OpIterInit:
+		sp--
+		v := stack[sp]
+		if v.k != bytecode.List {
+			v = Null
+		}
+		locals[in.A] = v
+		locals[in.A+1].n = 0
+	case bytecode.OpSetLocal:
+		sp--
+		locals[in.A] = stack[sp]
+	case bytecode.OpIncLocal:
+		x := &locals[in.A]
+		if x.n == math.MaxInt64 {
+			return sp, m.fail(pc, value.ErrOverflow)
+		}
+		x.n++
+	case bytecode.OpNull:
+		stack[sp] = Null
+		sp++
+	case bytecode.OpTrue:
+		stack[sp] = Bool(true)
+		sp++
+	case bytecode.OpFalse:
+		stack[sp] = Bool(false)
+		sp++
+	case bytecode.OpNow:
+		stack[sp] = Value{k: bytecode.Time, n: m.env.Now.UnixNano()}
+		sp++
+	case bytecode.OpSubject:
+		stack[sp] = Value{k: bytecode.Record, r: m.subject}
+		sp++
+	case bytecode.OpPop:
+		sp--
+	case bytecode.OpNot:
+		x := &stack[sp-1]
+		*x = Bool(!(x.k == bytecode.Bool && x.n != 0))
+	case bytecode.OpNeg:
+		x := &stack[sp-1]
+		if x.k == bytecode.Number {
+			x.n = -x.n
+		}
+	case bytecode.OpNegDur:
+		x := &stack[sp-1]
+		if x.k == bytecode.Duration {
+			if x.n == math.MinInt64 {
+				return sp, m.fail(pc, value.ErrOverflow)
+			}
+			x.n = -x.n
+		}
+	case bytecode.OpAdd, bytecode.OpSub, bytecode.OpMul, bytecode.OpDiv:
+		sp--
+		x, y := &stack[sp-1], &stack[sp]
+		if x.k != bytecode.Number || y.k != bytecode.Number {
+			*x = Null
+			break
+		}
+		a, b := x.Decimal(), y.Decimal()
+		var d value.Decimal
+		var err error
+		switch in.Op {
+		case bytecode.OpAdd:
+			d, err = a.Add(b)
+		case bytecode.OpSub:
+			d, err = a.Sub(b)
+		case bytecode.OpMul:
+			d, err = a.Mul(b)
+		default:
+			d, err = a.Div(b)
+		}
+		if err != nil {
+			return sp, m.fail(pc, err)
+		}
+		*x = Number(d)
+	case bytecode.OpAddDur, bytecode.OpSubDur, bytecode.OpAddTime, bytecode.OpSubTime, bytecode.OpDiffTime:
+		sp--
+		x, y := &stack[sp-1], &stack[sp]
+		if x.k == bytecode.Null || y.k == bytecode.Null {
+			*x = Null
+			break
+		}
+		var z int64
+		var ok bool
+		kind := bytecode.Duration
+		switch in.Op {
+		case bytecode.OpAddDur:
+			z, ok = add64(x.n, y.n)
+		case bytecode.OpSubDur:
+			z, ok = sub64(x.n, y.n)
+		case bytecode.OpAddTime:
+			z, ok = add64(x.n, y.n)
+			kind = bytecode.Time
+		case bytecode.OpSubTime:
+			z, ok = sub64(x.n, y.n)
+			kind = bytecode.Time
+		default:
+			z, ok = sub64(x.n, y.n)
+		}
+		if !ok {
+			return sp, m.fail(pc, value.ErrOverflow)
+		}
+		*x = Value{k: kind, n: z}
+	case bytecode.OpMulDur, bytecode.OpDivDur, bytecode.OpDurRatio:
+		sp--
+		x, y := &stack[sp-1], &stack[sp]
+		if x.k == bytecode.Null || y.k == bytecode.Null {
+			*x = Null
+			break
+		}
+		v, err := durArith(in.Op, x, y)
+		if err != nil {
+			return sp, m.fail(pc, err)
+		}
+		*x = v
+	case bytecode.OpLen:
+		x := &stack[sp-1]
+		if x.k != bytecode.Null {
+			*x = Number(value.FromInt(int64(x.length())))
+		}
+	case bytecode.OpInterp:
+		n := int(in.A)
+		buf := m.buf[:0]
+		for i := sp - n; i < sp; i++ {
+			buf = stack[i].AppendText(buf)
+		}
+		m.buf = buf
+		sp -= n
+		stack[sp] = String(string(buf))
+		sp++
+	case bytecode.OpMakeList:
+		n := int(in.A)
+		elems := make([]Value, n)
+		copy(elems, stack[sp-n:sp])
+		sp -= n
+		stack[sp] = List(elems)
+		sp++
+	case bytecode.OpNop:
+	default:
+		return sp, m.fail(pc, fmt.Errorf("illegal instruction %s", in.Op))
+	}
+	return sp, nil
 }
 
 func add64(a, b int64) (int64, bool) {
