@@ -628,7 +628,6 @@ func (*WaitStmt) stmtNode()      {}
 func (*WaitUntilStmt) stmtNode() {}
 func (*BadStmt) stmtNode()       {}
 
-
 func (*PathExpr) exprNode()    {}
 func (*StringLit) exprNode()   {}
 func (*NumberLit) exprNode()   {}
