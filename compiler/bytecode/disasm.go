@@ -183,6 +183,39 @@ func (p *Program) InstrString(pc int32) string {
 		return name + " " + p.predString(in.Flag, in.B)
 	case OpCmp:
 		return fmt.Sprintf("%s %s %s", name, in.Flag.Kind(), in.Flag.Pred())
+	case OpIfEnum, OpIfStr, OpIfNum:
+		rec := p.subjectAt(pc)
+		operand := p.constString(in.B)
+		if in.Op == OpIfEnum {
+			operand = fmt.Sprintf("value%d", in.B)
+			if int(rec) < len(p.Records) && int(in.A) < len(p.Records[rec].Fields) {
+				if t := p.Records[rec].Fields[in.A].Type; t.Kind == Enum && t.Enum >= 0 && int(t.Enum) < len(p.Enums) && int(in.B) < len(p.Enums[t.Enum].Values) {
+					operand = fmt.Sprintf("%q", p.Enums[t.Enum].Values[in.B])
+				}
+			}
+		}
+		return fmt.Sprintf("%s %s %s %s %d", name, p.fieldName(rec, in.A, false), RelString(in.Flag), operand, in.C)
+	case OpTestPath:
+		rec := p.subjectAt(pc)
+		first := p.fieldName(rec, in.A, false)
+		second := fmt.Sprintf("slot%d", in.D)
+		if int(rec) < len(p.Records) && int(in.A) < len(p.Records[rec].Fields) {
+			second = p.fieldName(uint32(p.Records[rec].Fields[in.A].Type.Record), in.D, false)
+		}
+		jump := "jf"
+		if in.Flag.Sense() {
+			jump = "jt"
+		}
+		return fmt.Sprintf("%s %s.%s %s %s %d", name, first, second, p.predString(in.Flag, in.B), jump, in.C)
+	case OpFindField, OpFindNotField:
+		rec := p.subjectAt(pc)
+		what := p.fieldName(rec, in.A, false)
+		if in.D != NoSlot && int(rec) < len(p.Records) && int(in.A) < len(p.Records[rec].Fields) {
+			what += "[]." + p.fieldName(uint32(p.Records[rec].Fields[in.A].Type.Record), in.D, false)
+		} else {
+			what += "[]"
+		}
+		return fmt.Sprintf("%s %s %s want %v %d", name, what, p.predString(in.Flag, in.B), in.Flag.Sense(), in.C)
 	case OpFind, OpFindNot:
 		what := "element"
 		if in.A != NoSlot {

@@ -37,7 +37,7 @@ package bytecode
 //	consts    list of {byte kind, decimal num, string str, sv int}
 //	sets      list of {byte kind, elems list of uv}
 //	regexps   list of string
-//	code      list of {byte op, byte flag, uv A, uv B, sv C}
+//	code      list of {byte op, byte flag, uv A, uv D, uv B, sv C}
 //	locs      list of loc (as many as code); a loc is
 //	          {sv file, sv start, sv end, sv line, sv col}
 //	rules     list of {name string, id string, sv subject,
@@ -284,6 +284,7 @@ func (w *writer) program(p *Program) {
 		w.byte1(uint8(in.Op))
 		w.byte1(uint8(in.Flag))
 		w.uv(uint64(in.A))
+		w.uv(uint64(in.D))
 		w.uv(uint64(in.B))
 		w.sv(int64(in.C))
 	}
@@ -566,9 +567,9 @@ func (r *reader) program(p *Program) {
 		}
 	}
 	p.Regexps = r.strs()
-	p.Code = make([]Instr, r.list(5))
+	p.Code = make([]Instr, r.list(6))
 	for i := range p.Code {
-		p.Code[i] = Instr{Op: Opcode(r.byte1()), Flag: Flag(r.byte1()), A: r.u16(), B: r.u32(), C: r.i32()}
+		p.Code[i] = Instr{Op: Opcode(r.byte1()), Flag: Flag(r.byte1()), A: r.u16(), D: r.u16(), B: r.u32(), C: r.i32()}
 	}
 	p.Locs = make([]Loc, r.list(5))
 	for i := range p.Locs {

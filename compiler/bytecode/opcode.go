@@ -78,33 +78,61 @@ const (
 	OpLen       //         x OpLen n: length of a string (characters) or list; null stays null
 	opNoOperand // sentinel: opcodes below have no operand
 
-	OpConst       //        - OpConst k                 B: constant
-	OpField       //        r OpField r.f               A: slot, B: record type of r (null r → null)
-	OpSubjField   //        - OpSubjField subject.f      A: slot, B: subject record type
-	OpLocal       //        - OpLocal v                 A: local
-	OpLocalField  //        - OpLocalField local.f       A: local, B: slot, C: record type
-	OpSetLocal    //        v OpSetLocal -              A: local
-	OpIncLocal    //        - OpIncLocal -              A: local (a count, +1)
-	OpJump        //        - OpJump -                  C: target
-	OpJumpIfTrue  //        b OpJumpIfTrue -            C: target, taken when b is true
-	OpJumpIfFalse //       b OpJumpIfFalse -           C: target, taken when b is false or null
-	OpPred        //        x OpPred b                  Flag: predicate, B: its constant operand
-	OpTest        //        x OpTest -                  Flag: predicate and sense, B: operand, C: target
-	OpTestField   //        - OpTestField -             A: subject slot, Flag, B, C as OpTest
-	OpCmp         //      x y OpCmp b                   Flag: predicate, y its operand
-	OpIterInit    //     list OpIterInit -              A: first of 3 locals (list, index, element)
-	OpIterNext    //        - OpIterNext -              A: as OpIterInit, C: target when done
-	OpInterp      //  x1…xn OpInterp s                  A: n; the text of each value, concatenated
-	OpMakeList    //  x1…xn OpMakeList list             A: n
-	OpFind        //     list OpFind -                  A: element slot or NoSlot, Flag, B as OpTest, C: target
-	OpFindNot     //     list OpFindNot -               as OpFind
+	OpConst        //        - OpConst k                 B: constant
+	OpField        //        r OpField r.f               A: slot, B: record type of r (null r → null)
+	OpSubjField    //        - OpSubjField subject.f      A: slot, B: subject record type
+	OpLocal        //        - OpLocal v                 A: local
+	OpLocalField   //        - OpLocalField local.f       A: local, B: slot, C: record type
+	OpSetLocal     //        v OpSetLocal -              A: local
+	OpIncLocal     //        - OpIncLocal -              A: local (a count, +1)
+	OpJump         //        - OpJump -                  C: target
+	OpJumpIfTrue   //        b OpJumpIfTrue -            C: target, taken when b is true
+	OpJumpIfFalse  //       b OpJumpIfFalse -           C: target, taken when b is false or null
+	OpPred         //        x OpPred b                  Flag: predicate, B: its constant operand
+	OpTest         //        x OpTest -                  Flag: predicate and sense, B: operand, C: target
+	OpTestField    //        - OpTestField -             A: subject slot, Flag, B, C as OpTest
+	OpCmp          //      x y OpCmp b                   Flag: predicate, y its operand
+	OpIterInit     //     list OpIterInit -              A: first of 3 locals (list, index, element)
+	OpIterNext     //        - OpIterNext -              A: as OpIterInit, C: target when done
+	OpInterp       //  x1…xn OpInterp s                  A: n; the text of each value, concatenated
+	OpMakeList     //  x1…xn OpMakeList list             A: n
+	OpFind         //     list OpFind -                  A: element slot or NoSlot, Flag, B as OpTest, C: target
+	OpFindNot      //     list OpFindNot -               as OpFind
+	OpIfEnum       //        - OpIfEnum -                A: subject slot, B: enum value index, Flag: Rel mask, C: target
+	OpIfStr        //        - OpIfStr -                 A: subject slot, B: string constant, Flag: Rel mask, C: target
+	OpIfNum        //        - OpIfNum -                 A: subject slot, B: number constant, Flag: Rel mask, C: target
+	OpTestPath     //        - OpTestPath -              A: subject slot of a record, D: its slot; Flag, B, C as OpTest
+	OpFindField    //        - OpFindField -             A: subject slot of a list, D: element slot or NoSlot; Flag, B, C as OpFind
+	OpFindNotField //       - OpFindNotField -          as OpFindField, jumping as OpFindNot
 
-	OpMax = OpFindNot // the highest opcode
+	OpMax = OpFindNotField // the highest opcode
+)
+
+// OpIfEnum, OpIfStr and OpIfNum are the leaf tests conditions are mostly
+// made of, a subject field compared with a constant, specialised by kind:
+// the VM relates the field to the constant (less, equal, greater, or null)
+// and jumps to C when that relation is in the Flag, a mask of [Rel] bits.
+// The compiler folds the predicate, its negation and SPEC §1.4's null
+// rules into the mask: `total > 100` jumping when false is RelLess |
+// RelEqual | RelNull. Text compares only for equality: unequal text
+// relates as RelLess|RelGreater.
+
+// Rel is a bit of the relation mask of OpIfEnum, OpIfStr and OpIfNum.
+type Rel = Flag
+
+// Relations.
+const (
+	RelLess    Rel = 1 << iota // the field is less than the constant
+	RelEqual                   // equal
+	RelGreater                 // greater
+	RelNull                    // the field is null
+	RelAll     = RelLess | RelEqual | RelGreater | RelNull
 )
 
 // OpFind and OpFindNot run a quantifier whose where clause is one test of
 // the element (or of one of its fields) against a constant, as one
-// instruction: OpFind jumps to C when some element's value passes the
+// instruction (OpFindField, OpFindNotField: of a list that is a field of
+// the subject): OpFind jumps to C when some element's value passes the
 // test with the outcome the Flag's sense names (true for any and none,
 // false for all), OpFindNot when no element does. A null list has no
 // elements. Each element visited counts as a step of the budget.
@@ -114,53 +142,59 @@ const (
 const NoSlot = 0xFFFF
 
 var opNames = [...]string{
-	OpNop:         "nop",
-	OpPop:         "pop",
-	OpNull:        "null",
-	OpTrue:        "true",
-	OpFalse:       "false",
-	OpNow:         "now",
-	OpSubject:     "subject",
-	OpNot:         "not",
-	OpNeg:         "neg",
-	OpAdd:         "add",
-	OpSub:         "sub",
-	OpMul:         "mul",
-	OpDiv:         "div",
-	OpNegDur:      "negdur",
-	OpAddDur:      "adddur",
-	OpSubDur:      "subdur",
-	OpAddTime:     "addtime",
-	OpSubTime:     "subtime",
-	OpDiffTime:    "difftime",
-	OpMulDur:      "muldur",
-	OpDivDur:      "divdur",
-	OpDurRatio:    "durratio",
-	OpReturn:      "return",
-	OpRetTrue:     "rettrue",
-	OpRetFalse:    "retfalse",
-	OpLen:         "len",
-	opNoOperand:   "",
-	OpConst:       "const",
-	OpField:       "field",
-	OpSubjField:   "subjfield",
-	OpLocal:       "local",
-	OpLocalField:  "localfield",
-	OpSetLocal:    "setlocal",
-	OpIncLocal:    "inclocal",
-	OpJump:        "jump",
-	OpJumpIfTrue:  "jumpiftrue",
-	OpJumpIfFalse: "jumpiffalse",
-	OpPred:        "pred",
-	OpTest:        "test",
-	OpTestField:   "testfield",
-	OpCmp:         "cmp",
-	OpIterInit:    "iterinit",
-	OpIterNext:    "iternext",
-	OpInterp:      "interp",
-	OpMakeList:    "makelist",
-	OpFind:        "find",
-	OpFindNot:     "findnot",
+	OpNop:          "nop",
+	OpPop:          "pop",
+	OpNull:         "null",
+	OpTrue:         "true",
+	OpFalse:        "false",
+	OpNow:          "now",
+	OpSubject:      "subject",
+	OpNot:          "not",
+	OpNeg:          "neg",
+	OpAdd:          "add",
+	OpSub:          "sub",
+	OpMul:          "mul",
+	OpDiv:          "div",
+	OpNegDur:       "negdur",
+	OpAddDur:       "adddur",
+	OpSubDur:       "subdur",
+	OpAddTime:      "addtime",
+	OpSubTime:      "subtime",
+	OpDiffTime:     "difftime",
+	OpMulDur:       "muldur",
+	OpDivDur:       "divdur",
+	OpDurRatio:     "durratio",
+	OpReturn:       "return",
+	OpRetTrue:      "rettrue",
+	OpRetFalse:     "retfalse",
+	OpLen:          "len",
+	opNoOperand:    "",
+	OpConst:        "const",
+	OpField:        "field",
+	OpSubjField:    "subjfield",
+	OpLocal:        "local",
+	OpLocalField:   "localfield",
+	OpSetLocal:     "setlocal",
+	OpIncLocal:     "inclocal",
+	OpJump:         "jump",
+	OpJumpIfTrue:   "jumpiftrue",
+	OpJumpIfFalse:  "jumpiffalse",
+	OpPred:         "pred",
+	OpTest:         "test",
+	OpTestField:    "testfield",
+	OpCmp:          "cmp",
+	OpIterInit:     "iterinit",
+	OpIterNext:     "iternext",
+	OpInterp:       "interp",
+	OpMakeList:     "makelist",
+	OpFind:         "find",
+	OpFindNot:      "findnot",
+	OpIfEnum:       "ifenum",
+	OpIfStr:        "ifstr",
+	OpIfNum:        "ifnum",
+	OpTestPath:     "testpath",
+	OpFindField:    "findfield",
+	OpFindNotField: "findnotfield",
 }
 
 // String returns the opcode's name as the disassembler prints it, or
@@ -178,7 +212,8 @@ func (op Opcode) HasOperand() bool { return op > opNoOperand }
 // IsJump reports whether op may transfer control to its C operand.
 func (op Opcode) IsJump() bool {
 	switch op {
-	case OpJump, OpJumpIfTrue, OpJumpIfFalse, OpTest, OpTestField, OpIterNext, OpFind, OpFindNot:
+	case OpJump, OpJumpIfTrue, OpJumpIfFalse, OpTest, OpTestField, OpIterNext, OpFind, OpFindNot,
+		OpIfEnum, OpIfStr, OpIfNum, OpTestPath, OpFindField, OpFindNotField:
 		return true
 	}
 	return false
@@ -190,53 +225,59 @@ func (op Opcode) IsReturn() bool { return op == OpReturn || op == OpRetTrue || o
 // stackIO gives how many values each opcode pops and pushes, from its
 // stack picture; OpInterp and OpMakeList pop A values (see [StackPops]).
 var stackIO = [...]struct{ pop, push int8 }{
-	OpNop:         {0, 0},
-	OpPop:         {1, 0},
-	OpNull:        {0, 1},
-	OpTrue:        {0, 1},
-	OpFalse:       {0, 1},
-	OpNow:         {0, 1},
-	OpSubject:     {0, 1},
-	OpNot:         {1, 1},
-	OpNeg:         {1, 1},
-	OpAdd:         {2, 1},
-	OpSub:         {2, 1},
-	OpMul:         {2, 1},
-	OpDiv:         {2, 1},
-	OpNegDur:      {1, 1},
-	OpAddDur:      {2, 1},
-	OpSubDur:      {2, 1},
-	OpAddTime:     {2, 1},
-	OpSubTime:     {2, 1},
-	OpDiffTime:    {2, 1},
-	OpMulDur:      {2, 1},
-	OpDivDur:      {2, 1},
-	OpDurRatio:    {2, 1},
-	OpReturn:      {1, 0},
-	OpRetTrue:     {0, 0},
-	OpRetFalse:    {0, 0},
-	OpLen:         {1, 1},
-	opNoOperand:   {0, 0},
-	OpConst:       {0, 1},
-	OpField:       {1, 1},
-	OpSubjField:   {0, 1},
-	OpLocal:       {0, 1},
-	OpLocalField:  {0, 1},
-	OpSetLocal:    {1, 0},
-	OpIncLocal:    {0, 0},
-	OpJump:        {0, 0},
-	OpJumpIfTrue:  {1, 0},
-	OpJumpIfFalse: {1, 0},
-	OpPred:        {1, 1},
-	OpTest:        {1, 0},
-	OpTestField:   {0, 0},
-	OpCmp:         {2, 1},
-	OpIterInit:    {1, 0},
-	OpIterNext:    {0, 0},
-	OpInterp:      {0, 1},
-	OpMakeList:    {0, 1},
-	OpFind:        {1, 0},
-	OpFindNot:     {1, 0},
+	OpNop:          {0, 0},
+	OpPop:          {1, 0},
+	OpNull:         {0, 1},
+	OpTrue:         {0, 1},
+	OpFalse:        {0, 1},
+	OpNow:          {0, 1},
+	OpSubject:      {0, 1},
+	OpNot:          {1, 1},
+	OpNeg:          {1, 1},
+	OpAdd:          {2, 1},
+	OpSub:          {2, 1},
+	OpMul:          {2, 1},
+	OpDiv:          {2, 1},
+	OpNegDur:       {1, 1},
+	OpAddDur:       {2, 1},
+	OpSubDur:       {2, 1},
+	OpAddTime:      {2, 1},
+	OpSubTime:      {2, 1},
+	OpDiffTime:     {2, 1},
+	OpMulDur:       {2, 1},
+	OpDivDur:       {2, 1},
+	OpDurRatio:     {2, 1},
+	OpReturn:       {1, 0},
+	OpRetTrue:      {0, 0},
+	OpRetFalse:     {0, 0},
+	OpLen:          {1, 1},
+	opNoOperand:    {0, 0},
+	OpConst:        {0, 1},
+	OpField:        {1, 1},
+	OpSubjField:    {0, 1},
+	OpLocal:        {0, 1},
+	OpLocalField:   {0, 1},
+	OpSetLocal:     {1, 0},
+	OpIncLocal:     {0, 0},
+	OpJump:         {0, 0},
+	OpJumpIfTrue:   {1, 0},
+	OpJumpIfFalse:  {1, 0},
+	OpPred:         {1, 1},
+	OpTest:         {1, 0},
+	OpTestField:    {0, 0},
+	OpCmp:          {2, 1},
+	OpIterInit:     {1, 0},
+	OpIterNext:     {0, 0},
+	OpInterp:       {0, 1},
+	OpMakeList:     {0, 1},
+	OpFind:         {1, 0},
+	OpFindNot:      {1, 0},
+	OpIfEnum:       {0, 0},
+	OpIfStr:        {0, 0},
+	OpIfNum:        {0, 0},
+	OpTestPath:     {0, 0},
+	OpFindField:    {0, 0},
+	OpFindNotField: {0, 0},
 }
 
 // StackPops returns how many values in pops from the stack.
@@ -266,6 +307,7 @@ type Instr struct {
 	Op   Opcode
 	Flag Flag
 	A    uint16
+	D    uint16
 	B    uint32
 	C    int32
 }
@@ -382,3 +424,55 @@ func (f Flag) Kind() Kind { return Kind(f>>4) & 0x7 }
 
 // Sense reports whether a jump on f is taken when the predicate holds.
 func (f Flag) Sense() bool { return f&0x80 != 0 }
+
+// RelsOf returns the relations for which a predicate (PredEq … PredGe)
+// holds, following SPEC §1.4: a comparison with null is false except
+// `!=`, which is true.
+func RelsOf(p Pred) Rel {
+	switch p {
+	case PredEq:
+		return RelEqual
+	case PredNe:
+		return RelLess | RelGreater | RelNull
+	case PredLt:
+		return RelLess
+	case PredLe:
+		return RelLess | RelEqual
+	case PredGt:
+		return RelGreater
+	case PredGe:
+		return RelEqual | RelGreater
+	}
+	return 0
+}
+
+// RelString renders a relation mask as the comparisons it jumps on:
+// "<=", "!=|null".
+func RelString(m Rel) string {
+	var s string
+	switch m &^ RelNull {
+	case RelLess:
+		s = "<"
+	case RelLess | RelEqual:
+		s = "<="
+	case RelEqual:
+		s = "="
+	case RelEqual | RelGreater:
+		s = ">="
+	case RelGreater:
+		s = ">"
+	case RelLess | RelGreater:
+		s = "!="
+	case RelLess | RelEqual | RelGreater:
+		s = "any"
+	case 0:
+		s = "never"
+	}
+	if m&RelNull != 0 {
+		if m&^RelNull == 0 {
+			return "null"
+		}
+		s += "|null"
+	}
+	return s
+}

@@ -170,7 +170,7 @@ func (v *validator) instr(pc int32, in Instr) error {
 		return v.slot(uint32(in.C), uint16(in.B))
 	case OpIterInit, OpIterNext:
 		return v.local(int(in.A) + 2)
-	case OpPred, OpTest, OpTestField, OpFind, OpFindNot:
+	case OpPred, OpTest, OpTestField, OpFind, OpFindNot, OpTestPath, OpFindField, OpFindNotField:
 		if in.Op == OpTestField {
 			// The subject's type is checked per rule; here only the form.
 			if int(in.A) >= 1<<16 {
@@ -178,6 +178,24 @@ func (v *validator) instr(pc int32, in Instr) error {
 			}
 		}
 		return v.pred(in.Flag, in.B)
+	case OpIfStr, OpIfNum:
+		if err := v.konst(in.B); err != nil {
+			return err
+		}
+		want := String
+		if in.Op == OpIfNum {
+			want = Number
+		}
+		if k := p.Consts[in.B].Kind; k != want {
+			return fmt.Errorf("constant %d is a %s, not a %s", in.B, k, want)
+		}
+		if in.Flag&^RelAll != 0 {
+			return fmt.Errorf("bad relation mask %#x", in.Flag)
+		}
+	case OpIfEnum:
+		if in.Flag&^RelAll != 0 {
+			return fmt.Errorf("bad relation mask %#x", in.Flag)
+		}
 	case OpCmp:
 		if pr := in.Flag.Pred(); pr > maxPred || pr == PredMatches || !pr.HasOperand() {
 			return fmt.Errorf("predicate %s needs a constant operand", pr)
@@ -222,6 +240,40 @@ func (v *validator) rule(r *Rule, end *int32) error {
 		in := p.Code[pc]
 		if in.Op.IsJump() && (in.C < r.Code[0] || in.C >= r.Code[1]) {
 			return fmt.Errorf("pc %d jumps out of the rule to %d", pc, in.C)
+		}
+		switch in.Op {
+		case OpIfEnum:
+			if err := v.slot(uint32(r.Subject), in.A); err != nil {
+				return fmt.Errorf("pc %d: %v", pc, err)
+			}
+			if t := p.Records[r.Subject].Fields[in.A].Type; t.Kind != Enum || int(in.B) >= len(p.Enums[t.Enum].Values) {
+				return fmt.Errorf("pc %d: value %d is not one of the field's enum", pc, in.B)
+			}
+		case OpIfStr, OpIfNum:
+			if err := v.slot(uint32(r.Subject), in.A); err != nil {
+				return fmt.Errorf("pc %d: %v", pc, err)
+			}
+		case OpTestPath, OpFindField, OpFindNotField:
+			if err := v.slot(uint32(r.Subject), in.A); err != nil {
+				return fmt.Errorf("pc %d: %v", pc, err)
+			}
+			t := p.Records[r.Subject].Fields[in.A].Type
+			want := Record
+			if in.Op != OpTestPath {
+				if t.Kind != List {
+					return fmt.Errorf("pc %d: %s searches a %s", pc, in.Op, t.Kind)
+				}
+				want = t.Elem
+			}
+			switch {
+			case in.Op != OpTestPath && in.D == NoSlot:
+			case (t.Kind == want || t.Elem == want) && want == Record:
+				if err := v.slot(uint32(t.Record), in.D); err != nil {
+					return fmt.Errorf("pc %d: %v", pc, err)
+				}
+			default:
+				return fmt.Errorf("pc %d: %s reads a field of a %s", pc, in.Op, want)
+			}
 		}
 		if in.Op == OpTestField || in.Op == OpSubjField {
 			if err := v.slot(uint32(r.Subject), in.A); err != nil {

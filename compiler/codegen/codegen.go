@@ -555,6 +555,26 @@ func (g *gen) subjectSlot(e ast.Expr) int {
 	return res.Fields[0].Index
 }
 
+// subjectPath2 returns the slots of a path that reads a field of a
+// record that is a field of the subject (order.buyer.email).
+func (g *gen) subjectPath2(e ast.Expr) (a, d uint16, ok bool) {
+	p, isPath := unparen(e).(*ast.PathExpr)
+	if !isPath {
+		return 0, 0, false
+	}
+	if _, isConst := g.info.Consts[p]; isConst {
+		return 0, 0, false
+	}
+	res := g.info.Paths[p]
+	if res == nil || res.Base != compiler.Subject || len(res.Fields) != 2 {
+		return 0, 0, false
+	}
+	if _, isRecord := types.Unwrap(res.Fields[0].Type).(*types.Record); !isRecord {
+		return 0, 0, false
+	}
+	return uint16(res.Fields[0].Index), uint16(res.Fields[1].Index), true
+}
+
 func unparen(e ast.Expr) ast.Expr {
 	for {
 		p, ok := e.(*ast.ParenExpr)

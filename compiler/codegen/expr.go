@@ -425,11 +425,55 @@ func (g *gen) simpleCompare(x *ast.BinaryExpr, sense bool) (leaf, bool) {
 // field, else the operand's value and an OpTest.
 func (g *gen) test(l leaf, t label) {
 	if slot := g.subjectSlot(l.x); slot >= 0 {
+		if in, ok := g.ifField(l, slot); ok {
+			g.jump(in, t)
+			return
+		}
 		g.jump(bytecode.Instr{Op: bytecode.OpTestField, Flag: l.f, A: uint16(slot), B: l.b}, t)
+		return
+	}
+	if a, d, ok := g.subjectPath2(l.x); ok {
+		g.jump(bytecode.Instr{Op: bytecode.OpTestPath, Flag: l.f, A: a, D: d, B: l.b}, t)
 		return
 	}
 	g.value(l.x)
 	g.jump(bytecode.Instr{Op: bytecode.OpTest, Flag: l.f, B: l.b}, t)
+}
+
+// ifField returns the specialised instruction (OpIfEnum, OpIfStr,
+// OpIfNum) for a comparison of a subject field with a constant, when
+// there is one.
+func (g *gen) ifField(l leaf, slot int) (bytecode.Instr, bool) {
+	pred := l.f.Pred()
+	if pred > bytecode.PredGe {
+		return bytecode.Instr{}, false
+	}
+	mask := bytecode.RelsOf(pred)
+	if !l.f.Sense() {
+		mask = bytecode.RelAll &^ mask
+	}
+	in := bytecode.Instr{Flag: mask, A: uint16(slot), B: l.b}
+	c := g.p.Consts[l.b]
+	switch l.f.Kind() {
+	case bytecode.Enum:
+		if (pred != bytecode.PredEq && pred != bytecode.PredNe) || c.Kind != bytecode.Enum || c.Int < 0 {
+			return bytecode.Instr{}, false
+		}
+		in.Op, in.B = bytecode.OpIfEnum, uint32(c.Int)
+	case bytecode.String:
+		if (pred != bytecode.PredEq && pred != bytecode.PredNe) || c.Kind != bytecode.String {
+			return bytecode.Instr{}, false
+		}
+		in.Op = bytecode.OpIfStr
+	case bytecode.Number:
+		if c.Kind != bytecode.Number {
+			return bytecode.Instr{}, false
+		}
+		in.Op = bytecode.OpIfNum
+	default:
+		return bytecode.Instr{}, false
+	}
+	return in, true
 }
 
 // compare emits the comparisons that are not one test against a
@@ -498,6 +542,14 @@ func (g *gen) quant(q *ast.QuantExpr, sense bool, t label) {
 		g.failf(q, "count used as a condition")
 	}
 	if slot, l, ok := g.elemTest(q, witness); ok {
+		if list := g.subjectSlot(q.In); list >= 0 {
+			op := bytecode.OpFindNotField
+			if found == sense {
+				op = bytecode.OpFindField
+			}
+			g.jump(bytecode.Instr{Op: op, Flag: l.f, A: uint16(list), D: slot, B: l.b}, t)
+			return
+		}
 		g.value(q.In)
 		op := bytecode.OpFindNot
 		if found == sense {

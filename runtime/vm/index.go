@@ -112,7 +112,7 @@ func (m *Machine) Match(ctx context.Context, events []string, env *Env, out []in
 		// Conditions never read lets (they are bound after the
 		// condition), so the registers stay loaded between rules.
 		m.steps, m.check = 0, min(1024, m.MaxSteps+1)
-		ok, err := m.exec(rules[i].Cond)
+		ok, err := m.run(rules[i].Cond)
 		if err != nil {
 			errs = append(errs, m.wrap(int(i), err))
 			continue

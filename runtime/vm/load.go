@@ -26,6 +26,7 @@ type Program struct {
 	width               []int            // the number of slots of each record type
 	conds, subjects     []int32          // each rule\'s condition entry and subject type
 	atoms               map[string]int64 // the constant strings, numbered from 1
+	scaled              []scaledNum      // number constants at every finer scale, by constant
 	maxStack, maxLocals int
 }
 
@@ -90,6 +91,12 @@ func Load(p *bytecode.Program) (*Program, error) {
 	for _, r := range p.Rules {
 		lp.conds = append(lp.conds, r.Cond)
 		lp.subjects = append(lp.subjects, r.Subject)
+	}
+	lp.scaled = make([]scaledNum, len(p.Consts))
+	for i, c := range p.Consts {
+		if c.Kind == bytecode.Number {
+			lp.scaled[i] = scaleNum(c.Num.Coef(), c.Num.Scale())
+		}
 	}
 	lp.width = make([]int, len(p.Records))
 	for i := range p.Records {
@@ -194,6 +201,26 @@ func (lp *Program) makeDisc(d bytecode.Disc) disc {
 		}
 	}
 	return out
+}
+
+// scaledNum holds a number constant's coefficient at each scale from its
+// own up to value.MaxScale, so that comparing it with a value of a finer
+// scale (123.45 against 100) is one integer comparison; ok has bit s set
+// when the scale-s coefficient fits in 64 bits.
+type scaledNum struct {
+	v  [len(pow10)]int64
+	ok uint32
+}
+
+func scaleNum(coef int64, scale int) scaledNum {
+	var sn scaledNum
+	for s := scale; s < len(pow10); s++ {
+		if v, ok := scaleUp(coef, uint8(s-scale)); ok {
+			sn.v[s] = v
+			sn.ok |= 1 << s
+		}
+	}
+	return sn
 }
 
 // Intern returns the string s as a value. When s equals one of the

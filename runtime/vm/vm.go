@@ -122,7 +122,7 @@ func (m *Machine) Cond(ctx context.Context, i int, env *Env) (bool, error) {
 	}
 	m.subject, m.subj, m.env, m.ctx = s, s.Slots, env, ctx
 	m.steps, m.check = 0, min(1024, m.MaxSteps+1)
-	ok, err := m.exec(p.conds[i])
+	ok, err := m.run(p.conds[i])
 	if err != nil {
 		return false, m.wrap(i, err)
 	}
@@ -211,6 +211,154 @@ func (m *Machine) fail(pc int32, err error) error {
 	return e
 }
 
+// relEnum relates an enum field to the declared value with index k.
+func relEnum(x *Value, k uint32) bytecode.Rel {
+	switch {
+	case x.k != bytecode.Enum:
+		return bytecode.RelNull
+	case x.n == int64(k):
+		return bytecode.RelEqual
+	}
+	return bytecode.RelLess | bytecode.RelGreater
+}
+
+// relStr relates a string field to a string constant, by atom when the
+// field is interned.
+func relStr(x, y *Value) bytecode.Rel {
+	var eq bool
+	switch {
+	case x.k == bytecode.Null:
+		return bytecode.RelNull
+	case x.k == bytecode.String && x.n != 0:
+		eq = x.n == y.n
+	default:
+		eq = x.s == y.s
+	}
+	if eq {
+		return bytecode.RelEqual
+	}
+	return bytecode.RelLess | bytecode.RelGreater
+}
+
+// relNum relates a number field to number constant b.
+func (p *Program) relNum(x *Value, b uint32) bytecode.Rel {
+	if x.k != bytecode.Number {
+		return bytecode.RelNull
+	}
+	var c int
+	if sn := &p.scaled[b]; sn.ok&(1<<x.scale) != 0 {
+		c = cmpInt(x.n, sn.v[x.scale])
+	} else {
+		c = cmpNum(x, &p.consts[b])
+	}
+	return bytecode.RelLess << (c + 1)
+}
+
+// run runs the fragment at pc: the leading field tests in the small
+// loop of tests, the rest in exec.
+func (m *Machine) run(pc int32) (bool, error) {
+	ok, done, pc := m.tests(pc)
+	if done {
+		return ok, nil
+	}
+	return m.exec(pc)
+}
+
+// tests runs the tests of subject fields that conditions mostly consist
+// of (OpTestField, OpJump and the returns), in a loop small enough to
+// keep its state in registers. It stops at any other instruction, with
+// done false and its pc; the stack is empty there, since none of these
+// instructions push.
+func (m *Machine) tests(pc int32) (ok, done bool, next int32) {
+	code := m.p.code
+	consts := m.p.consts
+	subj := m.subj
+	for {
+		in := &code[pc]
+		switch in.Op {
+		case bytecode.OpIfEnum:
+			if in.Flag&relEnum(&subj[in.A], in.B) != 0 {
+				pc = in.C
+			} else {
+				pc++
+			}
+		case bytecode.OpIfNum:
+			if in.Flag&m.p.relNum(&subj[in.A], in.B) != 0 {
+				pc = in.C
+			} else {
+				pc++
+			}
+		case bytecode.OpIfStr:
+			if in.Flag&relStr(&subj[in.A], &consts[in.B]) != 0 {
+				pc = in.C
+			} else {
+				pc++
+			}
+		case bytecode.OpTestPath:
+			if m.testPath(in) == in.Flag.Sense() {
+				pc = in.C
+			} else {
+				pc++
+			}
+		case bytecode.OpFindField, bytecode.OpFindNotField:
+			found, err := m.find(in, pc, &subj[in.A], in.D)
+			if err != nil {
+				return false, false, pc // exec runs it again and reports the error
+			}
+			if found == (in.Op == bytecode.OpFindField) {
+				pc = in.C
+			} else {
+				pc++
+			}
+		case bytecode.OpTestField:
+			x := &subj[in.A]
+			switch f := in.Flag &^ 0x80; f {
+			case eqEnum, neEnum:
+				y := &consts[in.B]
+				ok = x.k == bytecode.Enum && (y.n >= 0 && x.n == y.n || y.n < 0 && x.s == y.s)
+				ok = ok == (f == eqEnum)
+			case ltNumber, leNumber, gtNumber, geNumber:
+				ok = false
+				if x.k != bytecode.Number {
+					break
+				}
+				y := &consts[in.B]
+				var c int
+				if x.scale == y.scale {
+					c = cmpInt(x.n, y.n)
+				} else {
+					c = cmpNum(x, y)
+				}
+				switch f {
+				case ltNumber:
+					ok = c < 0
+				case leNumber:
+					ok = c <= 0
+				case gtNumber:
+					ok = c > 0
+				default:
+					ok = c >= 0
+				}
+			default:
+				ok = m.p.test(in.Flag, x, in.B)
+			}
+			if ok == in.Flag.Sense() {
+				pc = in.C
+			} else {
+				pc++
+			}
+		case bytecode.OpJump:
+			pc = in.C
+		case bytecode.OpRetTrue:
+			return true, true, pc
+		case bytecode.OpRetFalse:
+			return false, true, pc
+		default:
+			return false, false, pc
+		}
+	}
+}
+
 // exec runs the fragment at pc. A condition returns its truth; a value
 // fragment leaves its value in m.result.
 //
@@ -227,6 +375,18 @@ func (m *Machine) exec(pc int32) (bool, error) {
 		in := &code[pc]
 		pc++
 		switch in.Op {
+		case bytecode.OpIfEnum:
+			if in.Flag&relEnum(&subj[in.A], in.B) != 0 {
+				pc = in.C
+			}
+		case bytecode.OpIfNum:
+			if in.Flag&m.p.relNum(&subj[in.A], in.B) != 0 {
+				pc = in.C
+			}
+		case bytecode.OpIfStr:
+			if in.Flag&relStr(&subj[in.A], &consts[in.B]) != 0 {
+				pc = in.C
+			}
 		case bytecode.OpTestField, bytecode.OpTest:
 			var x *Value
 			if in.Op == bytecode.OpTest {
@@ -336,11 +496,23 @@ func (m *Machine) exec(pc int32) (bool, error) {
 			}
 		case bytecode.OpFind, bytecode.OpFindNot:
 			sp--
-			found, err := m.find(in, pc-1, &stack[sp])
+			found, err := m.find(in, pc-1, &stack[sp], in.A)
 			if err != nil {
 				return false, err
 			}
 			if found == (in.Op == bytecode.OpFind) {
+				pc = in.C
+			}
+		case bytecode.OpFindField, bytecode.OpFindNotField:
+			found, err := m.find(in, pc-1, &subj[in.A], in.D)
+			if err != nil {
+				return false, err
+			}
+			if found == (in.Op == bytecode.OpFindField) {
+				pc = in.C
+			}
+		case bytecode.OpTestPath:
+			if m.testPath(in) == in.Flag.Sense() {
 				pc = in.C
 			}
 		default:
@@ -352,9 +524,21 @@ func (m *Machine) exec(pc int32) (bool, error) {
 	}
 }
 
-// find reports whether some element of list passes the test of an
-// OpFind with the outcome its sense names.
-func (m *Machine) find(in *bytecode.Instr, pc int32, list *Value) (bool, error) {
+// testPath runs the test of an OpTestPath on subject.A.D.
+func (m *Machine) testPath(in *bytecode.Instr) bool {
+	var null Value
+	x := &m.subj[in.A]
+	if x.k == bytecode.Record && int(in.D) < len(x.r.Slots) {
+		x = &x.r.Slots[in.D]
+	} else {
+		x = &null
+	}
+	return m.p.test(in.Flag, x, in.B)
+}
+
+// find reports whether some element of list (or the field slot of one)
+// passes the test of an OpFind with the outcome its sense names.
+func (m *Machine) find(in *bytecode.Instr, pc int32, list *Value, slot uint16) (bool, error) {
 	if list.k != bytecode.List || list.r == nil {
 		return false, nil
 	}
@@ -366,9 +550,9 @@ func (m *Machine) find(in *bytecode.Instr, pc int32, list *Value) (bool, error) 
 	for i := range elems {
 		n++
 		x := &elems[i]
-		if in.A != bytecode.NoSlot {
-			if x.k == bytecode.Record && int(in.A) < len(x.r.Slots) {
-				x = &x.r.Slots[in.A]
+		if slot != bytecode.NoSlot {
+			if x.k == bytecode.Record && int(slot) < len(x.r.Slots) {
+				x = &x.r.Slots[slot]
 			} else {
 				x = &null
 			}
