@@ -1,0 +1,406 @@
+// Package grammar holds the participle grammar of Automat rules files: the
+// structs whose tags are the productions of SPEC §1.3, the token types the
+// parser's replaying lexer gives them, and one parser per kind of chunk
+// (a rule header, a statement, each declaration). It is internal to
+// lang/parser, which splits a file into chunks, parses each chunk with the
+// matching parser here and converts the result into lang/ast nodes; no
+// participle type leaves lang/parser.
+//
+// Leaves are captured as whole [lexer.Token] values, whose Pos.Offset is
+// the byte offset in the file; lists of leaves (the parts of a path, the
+// values of an enum) are read from the Tokens field participle fills with
+// the tokens a struct matched.
+package grammar
+
+import (
+	"errors"
+	"io"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Tok is a token as participle sees it.
+type Tok = lexer.Token
+
+// Token types of the replaying lexer. Keywords have their own type, so
+// @Ident never captures a reserved word; a BadString is given to the
+// grammar as a String (the parser reports it once and carries on).
+const (
+	EOF                       = lexer.EOF
+	Ident     lexer.TokenType = 1
+	Keyword   lexer.TokenType = 2
+	String    lexer.TokenType = 3
+	Number    lexer.TokenType = 4
+	Duration  lexer.TokenType = 5
+	Punct     lexer.TokenType = 6
+	BadNumber lexer.TokenType = 7
+	Invalid   lexer.TokenType = 8
+)
+
+// Definition is the participle lexer definition: it only names the token
+// types. The parser never lexes through it; it replays tokens of
+// lang/scanner with lexer.Upgrade and ParseFromLexer.
+type Definition struct{}
+
+var symbols = map[string]lexer.TokenType{
+	"EOF": EOF, "Ident": Ident, "Keyword": Keyword, "String": String, "Number": Number,
+	"Duration": Duration, "Punct": Punct, "BadNumber": BadNumber, "Invalid": Invalid,
+}
+
+// Symbols returns the token types by name.
+func (Definition) Symbols() map[string]lexer.TokenType { return symbols }
+
+// Lex is not used: tokens come from lang/scanner.
+func (Definition) Lex(string, io.Reader) (lexer.Lexer, error) {
+	return nil, errors.New("grammar: tokens are replayed from lang/scanner")
+}
+
+// Replay is a lexer.Lexer over a fixed token slice that ends with an EOF
+// token.
+type Replay struct {
+	Toks []Tok
+	i    int
+}
+
+// Next returns the next token; after the last one it keeps returning it.
+func (r *Replay) Next() (Tok, error) {
+	t := r.Toks[r.i]
+	if r.i < len(r.Toks)-1 {
+		r.i++
+	}
+	return t, nil
+}
+
+// ---------------------------------------------------------------------------
+// Declarations and rules
+
+// Ruleset is `ruleset "name"`.
+type Ruleset struct {
+	Ruleset Tok `parser:"@'ruleset'"`
+	Name    Tok `parser:"@String"`
+}
+
+// Import is `import "path"`.
+type Import struct {
+	Import Tok `parser:"@'import'"`
+	Path   Tok `parser:"@String"`
+}
+
+// Const is `const name = value`.
+type Const struct {
+	Const Tok   `parser:"@'const'"`
+	Name  Tok   `parser:"@Ident"`
+	Eq    Tok   `parser:"@'='"`
+	Value *Expr `parser:"@@"`
+}
+
+// RuleHeader is a rule up to and including `do`; the statements after it
+// are parsed one at a time.
+type RuleHeader struct {
+	Rule     *Tok       `parser:"( @'rule'"`
+	Name     *Tok       `parser:"  @String )?"`
+	On       *Tok       `parser:"( @'on'"`
+	Triggers []*Trigger `parser:"  @@ ( ',' @@ )* )?"`
+	When     Tok        `parser:"@'when'"`
+	Cond     *Expr      `parser:"@@"`
+	Freq     *Freq      `parser:"@@?"`
+	Do       Tok        `parser:"@'do'"`
+}
+
+// Trigger is an event path or `schedule "spec"`.
+type Trigger struct {
+	Schedule *Tok  `parser:"  @'schedule'"`
+	Spec     *Tok  `parser:"  @String"`
+	Event    *Path `parser:"| @@"`
+}
+
+// Freq is `always`, `once` or `once per Expr`.
+type Freq struct {
+	Always *Tok  `parser:"  @'always'"`
+	Once   *Tok  `parser:"| @'once'"`
+	Per    *Tok  `parser:"  ( @'per'"`
+	PerX   *Expr `parser:"    @@ )?"`
+}
+
+// Stmt is one statement of a rule body.
+type Stmt struct {
+	Let  *Let  `parser:"  @@"`
+	Wait *Wait `parser:"| @@"`
+	Call *Call `parser:"| @@"`
+}
+
+// Let is `let name = call(...)`.
+type Let struct {
+	Let  Tok   `parser:"@'let'"`
+	Name Tok   `parser:"@Ident"`
+	Eq   Tok   `parser:"@'='"`
+	Call *Call `parser:"@@"`
+}
+
+// Wait is `wait DURATION` or `wait until Expr [max DURATION]`.
+type Wait struct {
+	Wait   Tok   `parser:"@'wait'"`
+	Until  *Tok  `parser:"( @'until'"`
+	Cond   *Expr `parser:"  @@"`
+	Max    *Tok  `parser:"  ( @'max'"`
+	MaxDur *Tok  `parser:"    @(Duration | BadNumber) )?"`
+	Dur    *Tok  `parser:"| @(Duration | BadNumber) )"`
+}
+
+// Call is `name(args)` or `connector.name(args)` as a statement.
+type Call struct {
+	Fun  *Path `parser:"@@"`
+	Args *Args `parser:"@@"`
+}
+
+// Args is a parenthesised argument list.
+type Args struct {
+	Lparen Tok    `parser:"@'('"`
+	Args   []*Arg `parser:"( @@ ( ',' @@ )* )?"`
+	Rparen Tok    `parser:"@')'"`
+}
+
+// Arg is `name: Expr` or `Expr`. The name is parsed as an expression
+// too, so that no backtracking is needed; the parser checks that it is a
+// single name.
+type Arg struct {
+	X     *Expr `parser:"@@"`
+	Colon *Tok  `parser:"( @':'"`
+	Value *Expr `parser:"  @@ )?"`
+}
+
+// Record is `record Name { fields }` or `extend Name { fields }`.
+type Record struct {
+	Keyword Tok      `parser:"@('record' | 'extend')"`
+	Name    Tok      `parser:"@Ident"`
+	Lbrace  Tok      `parser:"@'{'"`
+	Fields  []*Field `parser:"@@*"`
+	Rbrace  Tok      `parser:"@'}'"`
+}
+
+// Field is `name: Type "doc"`.
+type Field struct {
+	Name Tok   `parser:"@Ident ':'"`
+	Type *Type `parser:"@@"`
+	Doc  *Tok  `parser:"@String?"`
+}
+
+// Type is `Name`, `Name<Type>`, optionally followed by `?`.
+type Type struct {
+	Name     Tok   `parser:"@Ident"`
+	Langle   *Tok  `parser:"( @'<'"`
+	Elem     *Type `parser:"  @@"`
+	Rangle   *Tok  `parser:"  @'>' )?"`
+	Optional *Tok  `parser:"@'?'?"`
+}
+
+// Enum is `enum Name { a, b }`.
+type Enum struct {
+	Tokens []Tok
+	Enum   Tok      `parser:"@'enum'"`
+	Name   Tok      `parser:"@Ident"`
+	Lbrace Tok      `parser:"@'{'"`
+	Values []string `parser:"@Ident ( ',' @Ident )*"`
+	Rbrace Tok      `parser:"@'}'"`
+}
+
+// Statuses is `statuses Type { "status" -> phase ... }`.
+type Statuses struct {
+	Statuses Tok            `parser:"@'statuses'"`
+	Type     Tok            `parser:"@Ident"`
+	Lbrace   Tok            `parser:"@'{'"`
+	Entries  []*StatusEntry `parser:"@@*"`
+	Rbrace   Tok            `parser:"@'}'"`
+}
+
+// StatusEntry is `"status" -> phase`.
+type StatusEntry struct {
+	Status Tok `parser:"@String"`
+	Arrow  Tok `parser:"@'->'"`
+	Phase  Tok `parser:"@Ident"`
+}
+
+// Action is `action name(params) -> Result "doc"`.
+type Action struct {
+	Action Tok      `parser:"@'action'"`
+	Name   *Path    `parser:"@@ '('"`
+	Params []*Param `parser:"( @@ ( ',' @@ )* )?"`
+	Rparen Tok      `parser:"@')'"`
+	Arrow  *Tok     `parser:"( @'->'"`
+	Result *Type    `parser:"  @@ )?"`
+	Doc    *Tok     `parser:"@String?"`
+}
+
+// Param is `name: Type`.
+type Param struct {
+	Name Tok   `parser:"@Ident ':'"`
+	Type *Type `parser:"@@"`
+}
+
+// ---------------------------------------------------------------------------
+// Expressions, lowest precedence first
+
+// Expr is `And { "or" And }`.
+type Expr struct {
+	X    *And      `parser:"@@"`
+	Rest []*OrTail `parser:"@@*"`
+}
+
+// OrTail is one `or And`.
+type OrTail struct {
+	Op Tok  `parser:"@'or'"`
+	Y  *And `parser:"@@"`
+}
+
+// And is `Unary { "and" Unary }`.
+type And struct {
+	X    *Unary     `parser:"@@"`
+	Rest []*AndTail `parser:"@@*"`
+}
+
+// AndTail is one `and Unary`.
+type AndTail struct {
+	Op Tok    `parser:"@'and'"`
+	Y  *Unary `parser:"@@"`
+}
+
+// Unary is `not Unary` or a comparison.
+type Unary struct {
+	Not *Tok   `parser:"  @'not'"`
+	X   *Unary `parser:"  @@"`
+	Cmp *Cmp   `parser:"| @@"`
+}
+
+// Cmp is a sum, optionally compared with another.
+type Cmp struct {
+	X  *Sum   `parser:"@@"`
+	Op *CmpOp `parser:"@@?"`
+}
+
+// CmpOp is the operator side of a comparison. `not` before a symbol
+// (`not =`) is accepted here and reported by the parser with a fix.
+type CmpOp struct {
+	Is     *Tok `parser:"  @'is'"`
+	IsNot  *Tok `parser:"  @'not'?"`
+	What   *Tok `parser:"  @('empty' | 'null')"`
+	Not    *Tok `parser:"| @'not'?"`
+	Word   *Tok `parser:"  ( @('in' | 'contains' | 'matches')"`
+	Starts *Tok `parser:"  | @'starts'"`
+	With   *Tok `parser:"    @'with'"`
+	Sym    *Tok `parser:"  | @('=' | '!=' | '>=' | '<=' | '>' | '<') )"`
+	Y      *Sum `parser:"  @@"`
+}
+
+// Sum is `Term { (+|-) Term }`.
+type Sum struct {
+	X    *Term      `parser:"@@"`
+	Rest []*SumTail `parser:"@@*"`
+}
+
+// SumTail is one `+ Term` or `- Term`.
+type SumTail struct {
+	Op Tok   `parser:"@('+' | '-')"`
+	Y  *Term `parser:"@@"`
+}
+
+// Term is `Primary { (*|/) Primary }`.
+type Term struct {
+	X    *Primary    `parser:"@@"`
+	Rest []*TermTail `parser:"@@*"`
+}
+
+// TermTail is one `* Primary` or `/ Primary`.
+type TermTail struct {
+	Op Tok      `parser:"@('*' | '/')"`
+	Y  *Primary `parser:"@@"`
+}
+
+// Primary is an operand.
+type Primary struct {
+	Quant *Quant `parser:"  @@"`
+	Path  *Path  `parser:"| @@"`
+	Args  *Args  `parser:"  @@?"`
+	List  *List  `parser:"| @@"`
+	Paren *Paren `parser:"| @@"`
+	Lit   *Tok   `parser:"| @(String | Number | Duration | BadNumber | 'true' | 'false' | 'null' | 'now')"`
+	Minus *Tok   `parser:"| @'-'"`
+	Num   *Tok   `parser:"  @Number"`
+}
+
+// Path is `Ident { "." Ident }`; the parts' positions are in Tokens.
+type Path struct {
+	Tokens []Tok
+	Parts  []string `parser:"@Ident ( '.' @Ident )*"`
+}
+
+// List is `[ Expr, ... ]`.
+type List struct {
+	Lbrack Tok     `parser:"@'['"`
+	Elems  []*Expr `parser:"( @@ ( ',' @@ )* )?"`
+	Rbrack Tok     `parser:"@']'"`
+}
+
+// Paren is `( Expr )`.
+type Paren struct {
+	Lparen Tok   `parser:"@'('"`
+	X      *Expr `parser:"@@"`
+	Rparen Tok   `parser:"@')'"`
+}
+
+// Quant is `any|all|none|count ( Ident in Path [where Expr] )`.
+type Quant struct {
+	Kind   Tok   `parser:"@('any' | 'all' | 'none' | 'count') '('"`
+	Var    Tok   `parser:"@Ident 'in'"`
+	In     *Path `parser:"@@"`
+	Where  *Tok  `parser:"( @'where'"`
+	Cond   *Expr `parser:"  @@ )?"`
+	Rparen Tok   `parser:"@')'"`
+}
+
+// ---------------------------------------------------------------------------
+// Parsers
+
+// Parsers holds one participle parser per kind of chunk. They use no
+// lookahead: once an optional part has consumed a token it must match, so
+// participle reports the failure where it happened (in `when a > do`, at
+// "do") instead of backing out to an earlier token. Parsers are safe
+// for concurrent use once built.
+type Parsers struct {
+	Ruleset  *participle.Parser[Ruleset]
+	Import   *participle.Parser[Import]
+	Const    *participle.Parser[Const]
+	Rule     *participle.Parser[RuleHeader]
+	Stmt     *participle.Parser[Stmt]
+	Record   *participle.Parser[Record]
+	Enum     *participle.Parser[Enum]
+	Statuses *participle.Parser[Statuses]
+	Action   *participle.Parser[Action]
+	Expr     *participle.Parser[Expr]
+}
+
+// Build builds every parser; it fails only on a bug in the grammar.
+func Build() (*Parsers, error) {
+	opts := []participle.Option{participle.Lexer(Definition{}), participle.UseLookahead(0)}
+	var ps Parsers
+	var err error
+	build := func(f func() error) {
+		if err == nil {
+			err = f()
+		}
+	}
+	build(func() (e error) { ps.Ruleset, e = participle.Build[Ruleset](opts...); return })
+	build(func() (e error) { ps.Import, e = participle.Build[Import](opts...); return })
+	build(func() (e error) { ps.Const, e = participle.Build[Const](opts...); return })
+	build(func() (e error) { ps.Rule, e = participle.Build[RuleHeader](opts...); return })
+	build(func() (e error) { ps.Stmt, e = participle.Build[Stmt](opts...); return })
+	build(func() (e error) { ps.Record, e = participle.Build[Record](opts...); return })
+	build(func() (e error) { ps.Enum, e = participle.Build[Enum](opts...); return })
+	build(func() (e error) { ps.Statuses, e = participle.Build[Statuses](opts...); return })
+	build(func() (e error) { ps.Action, e = participle.Build[Action](opts...); return })
+	build(func() (e error) { ps.Expr, e = participle.Build[Expr](opts...); return })
+	if err != nil {
+		return nil, err
+	}
+	return &ps, nil
+}

@@ -1,0 +1,261 @@
+package parser
+
+// This file defines the entry points and the recovery machinery: the
+// token pre-pass, the split into declaration chunks and statements, and
+// the run of one participle parser over one unit of tokens.
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/automat-rules/automat/lang/ast"
+	"github.com/automat-rules/automat/lang/diag"
+	"github.com/automat-rules/automat/lang/parser/internal/grammar"
+	"github.com/automat-rules/automat/lang/scanner"
+	"github.com/automat-rules/automat/lang/token"
+)
+
+// parsers are built once, on first use; they are never modified after
+// that and are safe for concurrent use.
+var parsers = sync.OnceValue(func() *grammar.Parsers {
+	ps, err := grammar.Build()
+	if err != nil {
+		panic(fmt.Sprintf("parser: the grammar does not build: %v", err))
+	}
+	return ps
+})
+
+// ParseFile parses the source of one rules file. It always returns a
+// non-nil *ast.File: declarations that could not be parsed appear as
+// *ast.BadDecl, statements as *ast.BadStmt, and every problem is in the
+// returned list, sorted by position.
+func ParseFile(filename string, src []byte) (*ast.File, diag.List) {
+	p := newParser(filename, src)
+	f := &ast.File{Tok: p.file, Comments: p.comments}
+	for _, c := range p.chunks() {
+		d := p.decl(c)
+		if d == nil {
+			continue
+		}
+		if rs, ok := d.(*ast.RulesetDecl); ok {
+			if f.Ruleset == nil && len(f.Decls) == 0 {
+				f.Ruleset = rs
+				continue
+			}
+			p.errorf(rs.Span(), diag.BadSyntax, `"ruleset" must be the first declaration of the file, and come once`)
+			d = &ast.BadDecl{From: rs.Ruleset, To: rs.Span().End, Keyword: "ruleset"}
+		}
+		f.Decls = append(f.Decls, d)
+	}
+	p.diags.RemoveDuplicates()
+	return f, p.diags
+}
+
+// ParseExpr parses a single expression, as written after `when`. It is
+// meant for tests and tools; the result is a *ast.BadExpr when the text
+// is not an expression.
+func ParseExpr(filename string, src []byte) (ast.Expr, diag.List) {
+	p := newParser(filename, src)
+	n := len(p.toks)
+	end := token.Pos(len(src))
+	if n > 0 {
+		end = p.toks[n-1].Span.End
+	}
+	var x ast.Expr = &ast.BadExpr{From: 0, To: end}
+	u := p.newUnit(0, n, unitExpr)
+	if g, ok := parseUnit(p, u, parsers().Expr); ok {
+		x = p.expr(g)
+	}
+	p.diags.RemoveDuplicates()
+	return x, p.diags
+}
+
+// parser holds the state of one ParseFile call.
+type parser struct {
+	file     *token.File
+	comments []*ast.Comment
+	toks     []scanner.Token // significant tokens after the pre-pass, without EOF
+	lts      []lexer.Token   // the same tokens as participle sees them
+	bad      []token.Pos     // starts of BadString/BadNumber tokens, in order
+	diags    diag.List
+}
+
+func newParser(filename string, src []byte) *parser {
+	p := &parser{file: token.NewFile(filename, src)}
+	all := scanner.Scan(string(src))
+	p.toks = make([]scanner.Token, 0, len(all))
+	for _, t := range all {
+		if t.Kind == scanner.Comment {
+			p.comments = append(p.comments, &ast.Comment{Pos: t.Span.Start, Text: t.Text})
+			continue
+		}
+		if t.Kind == scanner.EOF {
+			break
+		}
+		p.toks = append(p.toks, t)
+	}
+	p.prepass()
+	p.lts = make([]lexer.Token, len(p.toks))
+	for i, t := range p.toks {
+		p.lts[i] = lexer.Token{Type: tokType(t.Kind), Value: t.Text, Pos: lexer.Position{Offset: int(t.Span.Start)}}
+	}
+	return p
+}
+
+func tokType(k scanner.Kind) lexer.TokenType {
+	switch k {
+	case scanner.Ident:
+		return grammar.Ident
+	case scanner.Keyword:
+		return grammar.Keyword
+	case scanner.String, scanner.BadString:
+		return grammar.String
+	case scanner.Number:
+		return grammar.Number
+	case scanner.Duration:
+		return grammar.Duration
+	case scanner.Punct:
+		return grammar.Punct
+	case scanner.BadNumber:
+		return grammar.BadNumber
+	}
+	return grammar.Invalid
+}
+
+func (p *parser) report(d diag.Diagnostic) {
+	d.File = p.file
+	for i := range d.Related {
+		d.Related[i].File = p.file
+	}
+	p.diags = append(p.diags, d)
+}
+
+func (p *parser) errorf(s token.Span, code diag.Code, format string, args ...any) {
+	p.report(diag.Diagnostic{Span: s, Severity: diag.Error, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// ---------------------------------------------------------------------------
+// Units
+
+// unitKind says which grammar a unit of tokens is parsed with, and so
+// what the messages about it say.
+type unitKind uint8
+
+const (
+	unitRuleset unitKind = iota
+	unitImport
+	unitConst
+	unitRule // a rule header, up to and including `do`
+	unitStmt
+	unitRecord // record or extend
+	unitEnum
+	unitStatuses
+	unitAction
+	unitExpr
+)
+
+// unit is a run of tokens parsed on its own: a declaration, a rule
+// header or one statement.
+type unit struct {
+	kind unitKind
+	from int // index into p.toks
+	to   int // exclusive
+	rule string
+}
+
+func (p *parser) newUnit(from, to int, k unitKind) *unit {
+	return &unit{kind: k, from: from, to: to}
+}
+
+func (u *unit) len() int { return u.to - u.from }
+
+// span covers the unit's tokens.
+func (p *parser) unitSpan(u *unit) token.Span {
+	if u.len() == 0 {
+		return token.Span{Start: 0, End: 0}
+	}
+	return token.Span{Start: p.toks[u.from].Span.Start, End: p.toks[u.to-1].Span.End}
+}
+
+// parseUnit runs participle parser g over the unit's tokens. It reports
+// an unbalanced bracket or a syntax error as one diagnostic and returns
+// false; tokens left after a complete production are reported but the
+// result is kept.
+func parseUnit[G any](p *parser, u *unit, g *participle.Parser[G]) (*G, bool) {
+	if u.len() == 0 {
+		return nil, false
+	}
+	if !p.checkBrackets(u) {
+		return nil, false
+	}
+	end := p.toks[u.to-1].Span.End
+	replay := &grammar.Replay{Toks: append(p.lts[u.from:u.to:u.to], lexer.Token{Type: lexer.EOF, Pos: lexer.Position{Offset: int(end)}})}
+	peek, err := lexer.Upgrade(replay)
+	if err != nil {
+		p.errorf(p.unitSpan(u), diag.BadSyntax, "cannot read the tokens: %v", err)
+		return nil, false
+	}
+	v, err := g.ParseFromLexer(peek, participle.AllowTrailing(true))
+	if err != nil {
+		p.syntaxError(u, err)
+		return nil, false
+	}
+	if next := peek.Peek(); !next.EOF() {
+		i := p.indexAt(u, token.Pos(next.Pos.Offset))
+		p.trailing(u, i)
+	}
+	return v, true
+}
+
+// indexAt returns the index in p.toks of the unit's token starting at
+// off, or u.to for the end of the unit.
+func (p *parser) indexAt(u *unit, off token.Pos) int {
+	lo, hi := u.from, u.to
+	for lo < hi {
+		m := (lo + hi) / 2
+		if p.toks[m].Span.Start < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// syntaxError turns a participle error into one diagnostic.
+func (p *parser) syntaxError(u *unit, err error) {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		p.errorf(p.unitSpan(u), diag.BadSyntax, "cannot parse this: %v", err)
+		return
+	}
+	i := p.indexAt(u, token.Pos(perr.Position().Offset))
+	if p.causedByBadToken(u, i) {
+		return
+	}
+	p.report(p.explain(u, i))
+}
+
+// causedByBadToken reports whether a problem already reported for a
+// malformed string or number in the unit, at or before token i, explains
+// the syntax error there.
+func (p *parser) causedByBadToken(u *unit, i int) bool {
+	if u.len() == 0 {
+		return false
+	}
+	from := p.toks[u.from].Span.Start
+	limit := p.toks[u.to-1].Span.End
+	if i < u.to {
+		limit = p.toks[i].Span.Start
+	}
+	for _, b := range p.bad {
+		if b >= from && b <= limit {
+			return true
+		}
+	}
+	return false
+}

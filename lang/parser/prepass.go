@@ -1,0 +1,124 @@
+package parser
+
+// This file defines the token pre-pass: problems visible in the tokens
+// alone are reported here, once, with their exact range, and repaired so
+// that the grammar sees a well-formed stream and the rest of the
+// declaration still parses.
+
+import (
+	"github.com/automat-rules/automat/lang/diag"
+	"github.com/automat-rules/automat/lang/scanner"
+	"github.com/automat-rules/automat/lang/token"
+)
+
+// prepass reports and repairs, in p.toks:
+//   - operators of other languages (`=>`, `==`, `&&`, `!`, ...): replaced
+//     by the Automat operator the message suggests;
+//   - characters that start no token (`$`, `;`, `€`): dropped;
+//   - unterminated strings: kept as strings (the parser remembers them so
+//     that a syntax error they cause is not reported a second time);
+//   - malformed numbers and durations (`5x`, `1.5h`): kept as BadNumber
+//     tokens, which the grammar accepts where a number or duration goes;
+//   - `starts` without `with`: the `with` is supplied;
+//   - stray commas (`(,`, `,,`, `,)`): dropped.
+func (p *parser) prepass() {
+	out := p.toks[:0:0]
+	toks := p.toks
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch t.Kind {
+		case scanner.Invalid:
+			if r, ok := scanner.Replacement(t.Text); ok {
+				p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadOperator,
+					Message: foreignMessage(t.Text, r), Suggestion: r})
+				kind := scanner.Punct
+				if scanner.IsKeyword(r) {
+					kind = scanner.Keyword
+				}
+				out = append(out, scanner.Token{Kind: kind, Text: r, Span: t.Span})
+				continue
+			}
+			p.errorf(t.Span, diag.BadToken, "unexpected character %q: remove it", t.Text)
+			continue
+		case scanner.BadString:
+			p.bad = append(p.bad, t.Span.Start)
+			p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadString,
+				Message: `unterminated string; close it with " on the same line`})
+		case scanner.BadNumber:
+			p.bad = append(p.bad, t.Span.Start)
+			p.errorf(t.Span, diag.BadNumber, "%s", badNumberMessage(t.Text))
+		case scanner.Keyword:
+			if t.Text == "starts" && (i+1 >= len(toks) || toks[i+1].Text != "with" || toks[i+1].Kind != scanner.Keyword) {
+				p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadSyntax,
+					Message: `"starts" must be followed by "with"`, Suggestion: "starts with"})
+				out = append(out, t, scanner.Token{Kind: scanner.Keyword, Text: "with", Span: token.Span{Start: t.Span.End, End: t.Span.End}})
+				continue
+			}
+		case scanner.Punct:
+			if t.Text == "," && p.strayComma(out, toks, i) {
+				p.errorf(t.Span, diag.BadSyntax, `unexpected ",": remove the stray comma`)
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	p.toks = out
+}
+
+// strayComma reports whether the comma toks[i] has nothing to separate:
+// it follows an opening bracket or another comma, or precedes a closing
+// bracket.
+func (p *parser) strayComma(out, toks []scanner.Token, i int) bool {
+	if len(out) > 0 {
+		if prev := out[len(out)-1]; prev.Kind == scanner.Punct {
+			switch prev.Text {
+			case "(", "[", "{", ",":
+				return true
+			}
+		}
+	}
+	if i+1 < len(toks) {
+		if next := toks[i+1]; next.Kind == scanner.Punct {
+			switch next.Text {
+			case ")", "]", "}":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func foreignMessage(op, r string) string {
+	switch op {
+	case "==":
+		return `unknown operator "==": compare with "="`
+	case "=>", "=<", "<>":
+		return `unknown operator "` + op + `"; did you mean "` + r + `"?`
+	case "!":
+		return `unknown operator "!": negate with "not"`
+	}
+	return `unknown operator "` + op + `": write "` + r + `"`
+}
+
+func badNumberMessage(text string) string {
+	digits, frac := 0, false
+	for digits < len(text) && (text[digits] >= '0' && text[digits] <= '9' || text[digits] == '.') {
+		if text[digits] == '.' {
+			frac = true
+		}
+		digits++
+	}
+	switch {
+	case frac && digits < len(text):
+		return "malformed duration " + quote(text) + ": durations are whole units (s, m, h, d, w), combined as in 1d12h"
+	case digits < len(text) && isUnitLike(text[digits:]):
+		return "malformed duration " + quote(text) + ": units are s, m, h, d and w, combined as in 1d12h"
+	}
+	return "malformed number " + quote(text) + ": numbers are digits with an optional decimal point, as in 99.90"
+}
+
+// isUnitLike reports whether the letters after a number look like an
+// attempt at a duration (a letter, or letters and digits alternating).
+func isUnitLike(s string) bool {
+	return len(s) > 0 && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+}
