@@ -36,7 +36,9 @@ func (p *parser) chunks() []chunk {
 		if t.Kind == scanner.Keyword {
 			switch {
 			case declKeywords[t.Text]:
-				split = true
+				// `import statuses.rules`: a keyword as a file name or after
+				// a dot does not start a declaration.
+				split = i == 0 || !(isKw(p.toks[i-1], "import", "ruleset") || isPunct(p.toks[i-1], "."))
 			case t.Text == "on":
 				split = !inRule || seenOn || seenWhen
 			case t.Text == "when":
@@ -188,8 +190,9 @@ func (p *parser) body(from, to int, rule string) []ast.Stmt {
 		case t.Kind == scanner.Keyword && (t.Text == "let" || t.Text == "wait"):
 			flush(i)
 			depth = 0
-		case t.Kind == scanner.Ident && depth == 0 && i > start && endsOperand(p.toks[i-1]):
+		case t.Kind == scanner.Ident && i > start && endsOperand(p.toks[i-1]) && (depth == 0 || p.callAtLineStart(i, to)):
 			flush(i)
+			depth = 0
 		case t.Kind == scanner.Punct:
 			switch t.Text {
 			case "(", "[", "{":
@@ -242,3 +245,21 @@ func ruleRef(name string) string {
 	}
 	return "rule " + quote(name)
 }
+
+// callAtLineStart reports whether token i begins its line and starts a
+// call (`name(` or `a.b(`): inside an unclosed bracket, that is where the
+// next statement begins (`email(to: x` forgot its ")").
+func (p *parser) callAtLineStart(i, to int) bool {
+	t := p.toks[i]
+	if i > 0 && p.line(p.toks[i-1].Span.End) == p.line(t.Span.Start) {
+		return false
+	}
+	j := i + 1
+	if j+1 < to && isPunct(p.toks[j], ".") && p.toks[j+1].Kind == scanner.Ident {
+		j += 2
+	}
+	return j < to && isPunct(p.toks[j], "(")
+}
+
+// line returns the 1-based line of offset off.
+func (p *parser) line(off token.Pos) int { return p.file.Position(off).Line }

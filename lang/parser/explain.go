@@ -97,8 +97,13 @@ func (p *parser) trailing(u *unit, i int) {
 		unitStmt: "the statement", unitRecord: "the record", unitEnum: "the enum", unitStatuses: "the statuses",
 		unitAction: "the action declaration", unitExpr: "the expression", unitRule: "the rule header",
 	}[u.kind]
-	if u.kind == unitStmt && t.Kind == scanner.Punct && t.Text == "." {
-		p.errorf(span, diag.BadSyntax, "unexpected %s after %s", describe(t), what)
+	if u.kind == unitAction && t.Kind == scanner.Ident && i > u.from && isPunct(p.toks[i-1], ")") {
+		p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadSyntax,
+			Message: "the result type follows \"->\": write -> " + t.Text, Suggestion: "-> " + t.Text})
+		return
+	}
+	if u.kind == unitStmt || u.kind == unitExpr {
+		p.errorf(span, diag.BadSyntax, "unexpected %s after %s: remove it", describe(t), what)
 		return
 	}
 	p.errorf(span, diag.BadSyntax, "unexpected %s after %s: remove it, or start a new line with a declaration", describe(t), what)
@@ -170,7 +175,10 @@ func (p *parser) explain(u *unit, i int) diag.Diagnostic {
 	msg, fix, span := c.message()
 	if !span.IsValid() {
 		span = c.cur.Span
-		if c.cur.Kind == scanner.EOF && c.prev.Kind != scanner.EOF {
+		// Something missing is shown where it is missing: after the
+		// previous token when the failing one is on a later line.
+		missing := c.cur.Kind == scanner.EOF || strings.HasPrefix(msg, "expected") && p.line(c.prev.Span.End) != p.line(c.cur.Span.Start)
+		if missing && c.prev.Kind != scanner.EOF {
 			span = c.prev.Span
 		}
 	}
@@ -259,10 +267,10 @@ func (c *ctx) headerMessage() (string, string, token.Span, bool) {
 	case isKw(prev, "schedule"):
 		return `expected a cron spec string after "schedule", as in schedule "*/15 * * * *"`, "", noSpan, true
 	case !c.seenBefore("when"):
+		if isPunct(prev, ",") && c.seenBefore("on") {
+			return `expected another trigger after ","`, "", noSpan, true
+		}
 		if c.seenBefore("on") && !isKw(cur, "when", "do") && cur.Kind != scanner.EOF {
-			if isPunct(prev, ",") {
-				return `expected another trigger after ","`, "", noSpan, true
-			}
 			return "unexpected " + describe(cur) + ` after the triggers of ` + rule + `: separate triggers with "," and continue with "when"`, "", noSpan, true
 		}
 		if prev.Kind == scanner.String && c.i == c.u.from+2 && cur.Kind == scanner.EOF {

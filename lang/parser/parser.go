@@ -38,9 +38,6 @@ func ParseFile(filename string, src []byte) (*ast.File, diag.List) {
 	f := &ast.File{Tok: p.file, Comments: p.comments}
 	for _, c := range p.chunks() {
 		d := p.decl(c)
-		if d == nil {
-			continue
-		}
 		if rs, ok := d.(*ast.RulesetDecl); ok {
 			if f.Ruleset == nil && len(f.Decls) == 0 {
 				f.Ruleset = rs
@@ -189,7 +186,7 @@ func parseUnit[G any](p *parser, u *unit, g *participle.Parser[G]) (*G, bool) {
 	if u.len() == 0 {
 		return nil, false
 	}
-	if !p.checkBrackets(u) {
+	if !p.hasBadString(u) && !p.checkBrackets(u) {
 		return nil, false
 	}
 	end := p.toks[u.to-1].Span.End
@@ -254,6 +251,18 @@ func (p *parser) causedByBadToken(u *unit, i int) bool {
 	}
 	for _, b := range p.bad {
 		if b >= from && b <= limit {
+			return true
+		}
+	}
+	return false
+}
+
+// hasBadString reports whether the unit holds an unterminated string,
+// which hides the brackets after it on its line; the syntax error it
+// causes is not reported (the string already is).
+func (p *parser) hasBadString(u *unit) bool {
+	for _, t := range p.toks[u.from:u.to] {
+		if t.Kind == scanner.BadString {
 			return true
 		}
 	}

@@ -28,6 +28,12 @@ func (p *parser) prepass() {
 		t := toks[i]
 		switch t.Kind {
 		case scanner.Invalid:
+			if t.Text == "<>" && len(out) > 0 && out[len(out)-1].Kind == scanner.Ident && out[len(out)-1].Text == "list" {
+				// list<> is an empty type argument, not "not equal".
+				out = append(out, scanner.Token{Kind: scanner.Punct, Text: "<", Span: token.Span{Start: t.Span.Start, End: t.Span.Start + 1}},
+					scanner.Token{Kind: scanner.Punct, Text: ">", Span: token.Span{Start: t.Span.Start + 1, End: t.Span.End}})
+				continue
+			}
 			if r, ok := scanner.Replacement(t.Text); ok {
 				p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadOperator,
 					Message: foreignMessage(t.Text, r), Suggestion: r})

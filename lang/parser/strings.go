@@ -15,7 +15,9 @@ import (
 	"github.com/automat-rules/automat/lang/token"
 )
 
-func quote(s string) string { return strconv.Quote(s) }
+// quote wraps s in double quotes for a message, as the user wrote it
+// (no Go escaping: a backslash stays one backslash).
+func quote(s string) string { return `"` + s + `"` }
 
 // str decodes a string token and reports malformed escapes and
 // interpolations.
