@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"check":  {"parse, type-check and lint rules files", runCheck},
 		"disasm": {"print a bytecode artifact rule by rule", runDisasm},
 		"fmt":    {"format rules files canonically", runFmt},
+		"lsp":    {"the language server on stdio", runLSP},
 	}
 }
 
