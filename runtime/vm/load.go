@@ -30,8 +30,10 @@ type Program struct {
 	maxStack, maxLocals int
 }
 
-// linearSetMax is the size up to which a set is searched linearly rather
-// than hashed; below it comparing a few values beats hashing one.
+// linearSetMax is the size up to which a set of numbers is searched
+// linearly rather than hashed; below it comparing a few values beats
+// hashing one. Sets of enum values and strings are bit sets of value
+// indices and atoms, whatever their size.
 const linearSetMax = 6
 
 // set is a constant set of an `in` test.
@@ -141,7 +143,7 @@ func constValue(c bytecode.Const) Value {
 
 func (lp *Program) makeSet(s bytecode.Set) set {
 	out := set{kind: s.Kind}
-	if s.Kind != bytecode.Enum && len(s.Elems) <= linearSetMax {
+	if s.Kind == bytecode.Number && len(s.Elems) <= linearSetMax {
 		for _, k := range s.Elems {
 			out.linear = append(out.linear, lp.consts[k])
 		}
@@ -229,6 +231,17 @@ func scaleNum(coef int64, scale int) scaledNum {
 // runtime/record interns every string it decodes.
 func (p *Program) Intern(s string) Value {
 	return Value{k: bytecode.String, s: s, n: p.atoms[s]}
+}
+
+// bit reports whether s is a bit set that decides x: an enum set and a
+// declared value, or a string set and an interned string; and if so
+// whether x is in it.
+func (s *set) bit(x *Value) (in, decided bool) {
+	if x.k != s.kind || x.n <= 0 && (x.k != bytecode.Enum || x.n < 0) || s.kind != bytecode.Enum && s.kind != bytecode.String {
+		return false, false
+	}
+	w := x.n >> 6
+	return int(w) < len(s.bits) && s.bits[w]&(1<<(x.n&63)) != 0, true
 }
 
 // contains reports whether x is in s; x is not null.

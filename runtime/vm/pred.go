@@ -25,6 +25,8 @@ const (
 	leNumber = bytecode.Flag(bytecode.PredLe) | bytecode.Flag(bytecode.Number)<<4
 	gtNumber = bytecode.Flag(bytecode.PredGt) | bytecode.Flag(bytecode.Number)<<4
 	geNumber = bytecode.Flag(bytecode.PredGe) | bytecode.Flag(bytecode.Number)<<4
+	inEnum   = bytecode.Flag(bytecode.PredIn) | bytecode.Flag(bytecode.Enum)<<4
+	inString = bytecode.Flag(bytecode.PredIn) | bytecode.Flag(bytecode.String)<<4
 )
 
 // test evaluates the predicate of f on x and the constant operand b.

@@ -313,6 +313,11 @@ func (m *Machine) tests(pc int32) (ok, done bool, next int32) {
 		case bytecode.OpTestField:
 			x := &subj[in.A]
 			switch f := in.Flag &^ 0x80; f {
+			case inEnum, inString:
+				var decided bool
+				if ok, decided = m.p.sets[in.B].bit(x); !decided {
+					ok = m.p.test(in.Flag, x, in.B)
+				}
 			case eqEnum, neEnum:
 				y := &consts[in.B]
 				ok = x.k == bytecode.Enum && (y.n >= 0 && x.n == y.n || y.n < 0 && x.s == y.s)
@@ -547,6 +552,35 @@ func (m *Machine) find(in *bytecode.Instr, pc int32, list *Value, slot uint16) (
 	var null Value
 	found := false
 	n := 0
+	if pr := in.Flag.Pred(); pr == bytecode.PredStarts || pr == bytecode.PredContains {
+		// The text tests of item names and EANs: hoist the needle and
+		// the choice of test out of the loop.
+		needle := m.p.consts[in.B].s
+		for i := range elems {
+			n++
+			x := &elems[i]
+			if slot != bytecode.NoSlot {
+				if x.k == bytecode.Record && int(slot) < len(x.r.Slots) {
+					x = &x.r.Slots[slot]
+				} else {
+					x = &null
+				}
+			}
+			r := false
+			if x.k == bytecode.String || x.k == bytecode.Enum {
+				if pr == bytecode.PredStarts {
+					r = value.HasPrefixFold(x.s, needle)
+				} else {
+					r = value.ContainsFold(x.s, needle)
+				}
+			}
+			if r == want {
+				found = true
+				break
+			}
+		}
+		elems = nil
+	}
 	for i := range elems {
 		n++
 		x := &elems[i]
