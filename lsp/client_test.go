@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -140,6 +141,8 @@ func (c *client) shutdown() {
 			c.t.Errorf("server exited with %v", err)
 		}
 	case <-time.After(10 * time.Second):
+		c.cmd.Process.Signal(syscall.SIGQUIT) // the child prints its goroutines
+		time.Sleep(500 * time.Millisecond)
 		c.cmd.Process.Kill()
 		c.t.Error("server did not exit after shutdown/exit")
 	}

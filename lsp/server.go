@@ -68,7 +68,13 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) error {
 	}
 	s.stop()
 	conn.Close()
-	<-conn.Done()
+	// Closing a blocking stdin does not interrupt a read in progress: the
+	// read loop ends when the client closes its end or the process exits.
+	// Every other stream (pipes, sockets) ends it at once.
+	select {
+	case <-conn.Done():
+	case <-time.After(time.Second):
+	}
 	if s.exitedCleanly() {
 		return nil
 	}

@@ -161,8 +161,8 @@ func (w *workspace) changed() {
 	if w.stopped {
 		return
 	}
-	if w.timer != nil {
-		w.timer.Stop()
+	if w.timer != nil && w.timer.Stop() {
+		w.s.wg.Done() // the stopped func will never run
 	}
 	w.s.wg.Add(1)
 	gen := w.gen
