@@ -27,16 +27,37 @@ func (s *server) Completion(_ context.Context, p *protocol.CompletionParams) (*p
 	if d == nil {
 		return list, nil
 	}
-	tf := token.NewFile(d.path, d.text)
-	pos, err := toPos(tf, p.Position)
+	pos, err := toPos(d.tok(), p.Position)
 	if err != nil {
 		return list, nil
 	}
 	snap := s.snapshotFor(p.TextDocument.URI)
 	c := &completer{snap: snap, file: d.path, pos: pos}
-	list.Items = c.complete(string(d.text[:pos]))
+	list.Items = c.complete(string(d.text[declStart(d.text, int(pos)):pos]))
 	return list, nil
 }
+
+// declStart returns the offset of the line where the declaration holding
+// pos begins: the last line before pos that starts with a top-level
+// keyword. Completion context never reaches further back, and scanning
+// only from there keeps completion fast in long files. Strings never span
+// lines, so a line start is always a token boundary.
+func declStart(text []byte, pos int) int {
+	for i := pos - 1; i >= 0; i-- {
+		if text[i] != '\n' || i == pos-1 {
+			continue
+		}
+		rest := text[i+1 : pos]
+		for _, kw := range topKeywords {
+			if len(rest) > len(kw) && string(rest[:len(kw)]) == kw && (rest[len(kw)] == ' ' || rest[len(kw)] == '\t' || rest[len(kw)] == '\n') {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+var topKeywords = []string{"rule", "when", "on", "record", "extend", "enum", "statuses", "action", "const", "import", "ruleset"}
 
 type completer struct {
 	snap *snapshot

@@ -22,12 +22,21 @@ import (
 	"github.com/automat-rules/automat/lang/token"
 )
 
-// document is one open buffer.
+// document is one open buffer. It is never modified: an edit replaces it.
 type document struct {
 	uri     protocol.DocumentURI
 	path    string
 	version int32
 	text    []byte
+
+	tokOnce sync.Once
+	tf      *token.File
+}
+
+// tok returns the line table of the document, built on first use.
+func (d *document) tok() *token.File {
+	d.tokOnce.Do(func() { d.tf = token.NewFile(d.path, d.text) })
+	return d.tf
 }
 
 func uriToPath(u protocol.DocumentURI) string {
