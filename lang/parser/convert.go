@@ -30,10 +30,13 @@ func tokSpan(t grammar.Tok) token.Span {
 func ident(t grammar.Tok) *ast.Ident { return &ast.Ident{Pos: pos(t), Name: t.Value} }
 
 func (p *parser) path(g *grammar.Path) *ast.PathExpr {
-	x := &ast.PathExpr{Parts: make([]*ast.Ident, 0, len(g.Parts))}
+	n := (len(g.Tokens) + 1) / 2
+	ids := make([]ast.Ident, 0, n) // one allocation for all the parts
+	x := &ast.PathExpr{Parts: make([]*ast.Ident, 0, n)}
 	for _, t := range g.Tokens {
 		if t.Type == grammar.Ident {
-			x.Parts = append(x.Parts, ident(t))
+			ids = append(ids, ast.Ident{Pos: pos(t), Name: t.Value})
+			x.Parts = append(x.Parts, &ids[len(ids)-1])
 		}
 	}
 	return x
@@ -197,113 +200,56 @@ func (p *parser) action(g *grammar.Action) ast.Decl {
 // Expressions
 
 func (p *parser) expr(g *grammar.Expr) ast.Expr {
-	x := p.and(g.X)
-	for _, t := range g.Rest {
-		x = &ast.BinaryExpr{X: x, OpPos: pos(t.Op), Op: ast.OpOr, Y: p.and(t.Y)}
-	}
-	return x
-}
-
-func (p *parser) and(g *grammar.And) ast.Expr {
-	x := p.unary(g.X)
-	for _, t := range g.Rest {
-		x = &ast.BinaryExpr{X: x, OpPos: pos(t.Op), Op: ast.OpAnd, Y: p.unary(t.Y)}
-	}
-	return x
-}
-
-func (p *parser) unary(g *grammar.Unary) ast.Expr {
-	if g.Not != nil {
-		return &ast.UnaryExpr{OpPos: pos(*g.Not), Op: ast.OpNot, X: p.unary(g.X)}
-	}
-	return p.cmp(g.Cmp)
-}
-
-var symOps = map[string]ast.Op{"=": ast.OpEq, "!=": ast.OpNe, ">": ast.OpGt, ">=": ast.OpGe, "<": ast.OpLt, "<=": ast.OpLe}
-
-// negated gives the operator a `not` before a comparison symbol means, for
-// the diagnostic's fix; ordering under null is not the plain inverse, so
-// the fix wraps it in not (...).
-var negated = map[string]ast.Op{"=": ast.OpNe, "!=": ast.OpEq, ">": ast.OpLe, ">=": ast.OpLt, "<": ast.OpGe, "<=": ast.OpGt}
-
-func (p *parser) cmp(g *grammar.Cmp) ast.Expr {
-	x := p.sum(g.X)
-	o := g.Op
-	if o == nil {
-		return x
-	}
-	if o.Is != nil {
-		is := &ast.IsExpr{X: x, Is: pos(*o.Is), Not: o.IsNot != nil, End: pos(*o.What) + token.Pos(len(o.What.Value))}
-		if o.What.Value == "null" {
+	switch {
+	case g.Binary != nil:
+		return p.binary(g.Binary)
+	case g.Unary != nil:
+		return &ast.UnaryExpr{OpPos: pos(g.Unary.Not), Op: ast.OpNot, X: p.expr(g.Unary.X)}
+	case g.Is != nil:
+		is := &ast.IsExpr{X: p.expr(g.Is.X), Is: pos(g.Is.Is), Not: g.Is.Not != nil, End: tokSpan(g.Is.What).End}
+		if g.Is.What.Value == "null" {
 			is.What = ast.IsNull
 		}
 		return is
 	}
-	y := p.sum(o.Y)
-	b := &ast.BinaryExpr{X: x, Y: y}
-	not := o.Not != nil
-	switch {
-	case o.Sym != nil:
-		b.OpPos, b.Op = pos(*o.Sym), symOps[o.Sym.Value]
-		if not {
-			b.OpPos, b.Op = pos(*o.Not), negated[o.Sym.Value]
-			span := token.Span{Start: pos(*o.Not), End: pos(*o.Sym) + token.Pos(len(o.Sym.Value))}
-			switch o.Sym.Value {
+	return p.primary(g.Primary)
+}
+
+var binOps = map[string]ast.Op{
+	"or": ast.OpOr, "and": ast.OpAnd, "=": ast.OpEq, "!=": ast.OpNe, ">": ast.OpGt, ">=": ast.OpGe,
+	"<": ast.OpLt, "<=": ast.OpLe, "in": ast.OpIn, "contains": ast.OpContains, "starts": ast.OpStartsWith,
+	"matches": ast.OpMatches, "+": ast.OpAdd, "-": ast.OpSub, "*": ast.OpMul, "/": ast.OpDiv,
+}
+
+// notOps gives the operator of `not in`, `not contains`, `not starts
+// with`, `not matches`, and for a misplaced `not` before a symbol the
+// operator the diagnostic suggests.
+var notOps = map[string]ast.Op{
+	"in": ast.OpNotIn, "contains": ast.OpNotContains, "starts": ast.OpNotStartsWith, "matches": ast.OpNotMatches,
+	"=": ast.OpNe, "!=": ast.OpEq, ">": ast.OpLe, ">=": ast.OpLt, "<": ast.OpGe, "<=": ast.OpGt,
+}
+
+func (p *parser) binary(g *grammar.Binary) ast.Expr {
+	b := &ast.BinaryExpr{X: p.expr(g.X), OpPos: pos(g.Op), Op: binOps[g.Op.Value], Y: p.expr(g.Y)}
+	if g.Not != nil {
+		b.OpPos, b.Op = pos(*g.Not), notOps[g.Op.Value]
+		if g.Op.Type == grammar.Punct {
+			span := token.Span{Start: pos(*g.Not), End: tokSpan(g.Op).End}
+			switch g.Op.Value {
 			case "=", "!=":
 				p.report(diag.Diagnostic{Span: span, Severity: diag.Error, Code: diag.BadSyntax,
-					Message: `"not" cannot stand before "` + o.Sym.Value + `": write "` + b.Op.String() + `"`, Suggestion: b.Op.String()})
+					Message: `"not" cannot stand before "` + g.Op.Value + `": write "` + b.Op.String() + `"`, Suggestion: b.Op.String()})
 			default:
-				p.errorf(span, diag.BadSyntax, `"not" cannot stand before %q: negate the whole comparison, as in not (a %s b)`, o.Sym.Value, o.Sym.Value)
+				p.errorf(span, diag.BadSyntax, `"not" cannot stand before %q: negate the whole comparison, as in not (a %s b)`, g.Op.Value, g.Op.Value)
 			}
 		}
-	case o.Starts != nil:
-		b.OpPos, b.Op = pos(*o.Starts), ast.OpStartsWith
-		if not {
-			b.OpPos, b.Op = pos(*o.Not), ast.OpNotStartsWith
-		}
-	default:
-		b.OpPos = pos(*o.Word)
-		switch o.Word.Value {
-		case "in":
-			b.Op = ast.OpIn
-		case "contains":
-			b.Op = ast.OpContains
-		case "matches":
-			b.Op = ast.OpMatches
-			if _, ok := y.(*ast.StringLit); !ok {
-				p.errorf(y.Span(), diag.BadSyntax, `expected a regular expression string after "matches", as in matches "^PK-[0-9]+$"`)
-			}
-		}
-		if not {
-			b.OpPos = pos(*o.Not)
-			b.Op = map[ast.Op]ast.Op{ast.OpIn: ast.OpNotIn, ast.OpContains: ast.OpNotContains, ast.OpMatches: ast.OpNotMatches}[b.Op]
+	}
+	if g.Op.Value == "matches" {
+		if _, ok := b.Y.(*ast.StringLit); !ok {
+			p.errorf(b.Y.Span(), diag.BadSyntax, `expected a regular expression string after "matches", as in matches "^PK-[0-9]+$"`)
 		}
 	}
 	return b
-}
-
-func (p *parser) sum(g *grammar.Sum) ast.Expr {
-	x := p.term(g.X)
-	for _, t := range g.Rest {
-		op := ast.OpAdd
-		if t.Op.Value == "-" {
-			op = ast.OpSub
-		}
-		x = &ast.BinaryExpr{X: x, OpPos: pos(t.Op), Op: op, Y: p.term(t.Y)}
-	}
-	return x
-}
-
-func (p *parser) term(g *grammar.Term) ast.Expr {
-	x := p.primary(g.X)
-	for _, t := range g.Rest {
-		op := ast.OpMul
-		if t.Op.Value == "/" {
-			op = ast.OpDiv
-		}
-		x = &ast.BinaryExpr{X: x, OpPos: pos(t.Op), Op: op, Y: p.primary(t.Y)}
-	}
-	return x
 }
 
 func (p *parser) primary(g *grammar.Primary) ast.Expr {

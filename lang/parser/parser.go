@@ -7,7 +7,9 @@ package parser
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -34,10 +36,16 @@ var parsers = sync.OnceValue(func() *grammar.Parsers {
 // *ast.BadDecl, statements as *ast.BadStmt, and every problem is in the
 // returned list, sorted by position.
 func ParseFile(filename string, src []byte) (*ast.File, diag.List) {
+	return parseFile(filename, src, true)
+}
+
+// parseFile is ParseFile; parallel false keeps a large file on one
+// goroutine (for tests that compare both ways).
+func parseFile(filename string, src []byte, parallel bool) (*ast.File, diag.List) {
 	p := newParser(filename, src)
+	p.parallel = parallel
 	f := &ast.File{Tok: p.file, Comments: p.comments}
-	for _, c := range p.chunks() {
-		d := p.decl(c)
+	for _, d := range p.decls(p.chunks()) {
 		if rs, ok := d.(*ast.RulesetDecl); ok {
 			if f.Ruleset == nil && len(f.Decls) == 0 {
 				f.Ruleset = rs
@@ -50,6 +58,51 @@ func ParseFile(filename string, src []byte) (*ast.File, diag.List) {
 	}
 	p.diags.RemoveDuplicates()
 	return f, p.diags
+}
+
+// parallelChunks is the number of declarations from which a file is
+// parsed on all processors: below it, starting goroutines costs more than
+// it saves.
+const parallelChunks = 256
+
+// decls parses every chunk. Chunks are independent, so a large file is
+// parsed in batches on all processors; each worker reports into its own
+// list, and the lists are joined in source order.
+func (p *parser) decls(chunks []chunk) []ast.Decl {
+	out := make([]ast.Decl, len(chunks))
+	workers := min(runtime.GOMAXPROCS(0), len(chunks)/(parallelChunks/4))
+	if !p.parallel || len(chunks) < parallelChunks || workers < 2 {
+		for i, c := range chunks {
+			out[i] = p.decl(c)
+		}
+		return out
+	}
+	const batch = 64
+	batches := (len(chunks) + batch - 1) / batch
+	diags := make([]diag.List, batches)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			w := *p // shares the tokens, which no one writes any more
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= batches {
+					return
+				}
+				w.diags = nil
+				for i := b * batch; i < min((b+1)*batch, len(chunks)); i++ {
+					out[i] = w.decl(chunks[i])
+				}
+				diags[b] = w.diags
+			}
+		})
+	}
+	wg.Wait()
+	for _, l := range diags {
+		p.diags = append(p.diags, l...)
+	}
+	return out
 }
 
 // ParseExpr parses a single expression, as written after `when`. It is
@@ -79,6 +132,7 @@ type parser struct {
 	lts      []lexer.Token   // the same tokens as participle sees them
 	bad      []token.Pos     // starts of BadString/BadNumber tokens, in order
 	diags    diag.List
+	parallel bool // large files may be parsed on all processors
 }
 
 func newParser(filename string, src []byte) *parser {

@@ -22,7 +22,7 @@ import (
 //   - `starts` without `with`: the `with` is supplied;
 //   - stray commas (`(,`, `,,`, `,)`): dropped.
 func (p *parser) prepass() {
-	out := p.toks[:0:0]
+	out := make([]scanner.Token, 0, len(p.toks)+8)
 	toks := p.toks
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]

@@ -44,6 +44,14 @@ func decodeString(from token.Pos, raw string, report func(diag.Diagnostic)) *ast
 	if end >= 2 && raw[end-1] == '"' && closed(raw) {
 		end-- // the closing quote
 	}
+	if !strings.ContainsAny(raw[1:end], `\{}`) {
+		// The common case: plain text, nothing to decode.
+		s.Value = raw[1:end]
+		if end > 1 {
+			s.Parts = []*ast.StringPart{{From: from + 1, To: from + token.Pos(end), Text: s.Value}}
+		}
+		return s
+	}
 	var val, text strings.Builder
 	litStart := 1
 	flush := func(at int) {

@@ -125,9 +125,9 @@ type Freq struct {
 
 // Stmt is one statement of a rule body.
 type Stmt struct {
-	Let  *Let  `parser:"  @@"`
+	Call *Call `parser:"  @@"`
+	Let  *Let  `parser:"| @@"`
 	Wait *Wait `parser:"| @@"`
-	Call *Call `parser:"| @@"`
 }
 
 // Let is `let name = call(...)`.
@@ -148,26 +148,28 @@ type Wait struct {
 	Dur    *Tok  `parser:"| @(Duration | BadNumber) )"`
 }
 
-// Call is `name(args)` or `connector.name(args)` as a statement.
+// Call is `name(args)` or `connector.name(args)` as a statement. Like an
+// expression, it is parsed by hand (expr.go), with the same code as a
+// call inside an expression.
 type Call struct {
-	Fun  *Path `parser:"@@"`
-	Args *Args `parser:"@@"`
+	Fun  *Path
+	Args *Args
 }
 
 // Args is a parenthesised argument list.
 type Args struct {
-	Lparen Tok    `parser:"@'('"`
-	Args   []*Arg `parser:"( @@ ( ',' @@ )* )?"`
-	Rparen Tok    `parser:"@')'"`
+	Lparen Tok
+	Args   []*Arg
+	Rparen Tok
 }
 
 // Arg is `name: Expr` or `Expr`. The name is parsed as an expression
 // too, so that no backtracking is needed; the parser checks that it is a
 // single name.
 type Arg struct {
-	X     *Expr `parser:"@@"`
-	Colon *Tok  `parser:"( @':'"`
-	Value *Expr `parser:"  @@ )?"`
+	X     *Expr
+	Colon *Tok
+	Value *Expr
 }
 
 // Record is `record Name { fields }` or `extend Name { fields }`.
@@ -239,96 +241,63 @@ type Param struct {
 }
 
 // ---------------------------------------------------------------------------
-// Expressions, lowest precedence first
+// Expressions
+//
+// Expressions are parsed by hand (expr.go) through participle's Parseable
+// interface, by precedence climbing: as nested participle structs, one
+// level per precedence with a disjunction for every operand, they made
+// parsing about ten times slower (see docs/performance.md). The nodes
+// below are what that parser builds.
 
-// Expr is `And { "or" And }`.
+// Expr is one node of an expression tree; exactly one field is set.
 type Expr struct {
-	X    *And      `parser:"@@"`
-	Rest []*OrTail `parser:"@@*"`
+	Binary  *Binary
+	Unary   *Unary
+	Is      *Is
+	Primary *Primary
 }
 
-// OrTail is one `or And`.
-type OrTail struct {
-	Op Tok  `parser:"@'or'"`
-	Y  *And `parser:"@@"`
+// Binary is `X op Y`. Op is the operator's first token (for `starts
+// with`, `starts`); Not is the `not` of `not in`, `not contains`, `not
+// starts with`, `not matches`, or a misplaced one before a symbol (`not
+// =`), which the parser reports.
+type Binary struct {
+	X   *Expr
+	Not *Tok
+	Op  Tok
+	Y   *Expr
 }
 
-// And is `Unary { "and" Unary }`.
-type And struct {
-	X    *Unary     `parser:"@@"`
-	Rest []*AndTail `parser:"@@*"`
-}
-
-// AndTail is one `and Unary`.
-type AndTail struct {
-	Op Tok    `parser:"@'and'"`
-	Y  *Unary `parser:"@@"`
-}
-
-// Unary is `not Unary` or a comparison.
+// Unary is `not X`.
 type Unary struct {
-	Not *Tok   `parser:"  @'not'"`
-	X   *Unary `parser:"  @@"`
-	Cmp *Cmp   `parser:"| @@"`
+	Not Tok
+	X   *Expr
 }
 
-// Cmp is a sum, optionally compared with another.
-type Cmp struct {
-	X  *Sum   `parser:"@@"`
-	Op *CmpOp `parser:"@@?"`
+// Is is `X is [not] empty|null`.
+type Is struct {
+	X    *Expr
+	Is   Tok
+	Not  *Tok
+	What Tok
 }
 
-// CmpOp is the operator side of a comparison. `not` before a symbol
-// (`not =`) is accepted here and reported by the parser with a fix.
-type CmpOp struct {
-	Is     *Tok `parser:"  @'is'"`
-	IsNot  *Tok `parser:"  @'not'?"`
-	What   *Tok `parser:"  @('empty' | 'null')"`
-	Not    *Tok `parser:"| @'not'?"`
-	Word   *Tok `parser:"  ( @('in' | 'contains' | 'matches')"`
-	Starts *Tok `parser:"  | @'starts'"`
-	With   *Tok `parser:"    @'with'"`
-	Sym    *Tok `parser:"  | @('=' | '!=' | '>=' | '<=' | '>' | '<') )"`
-	Y      *Sum `parser:"  @@"`
-}
-
-// Sum is `Term { (+|-) Term }`.
-type Sum struct {
-	X    *Term      `parser:"@@"`
-	Rest []*SumTail `parser:"@@*"`
-}
-
-// SumTail is one `+ Term` or `- Term`.
-type SumTail struct {
-	Op Tok   `parser:"@('+' | '-')"`
-	Y  *Term `parser:"@@"`
-}
-
-// Term is `Primary { (*|/) Primary }`.
-type Term struct {
-	X    *Primary    `parser:"@@"`
-	Rest []*TermTail `parser:"@@*"`
-}
-
-// TermTail is one `* Primary` or `/ Primary`.
-type TermTail struct {
-	Op Tok      `parser:"@('*' | '/')"`
-	Y  *Primary `parser:"@@"`
-}
-
-// Primary is an operand.
+// Primary is an operand; exactly one of Quant, Path, List, Paren, Lit and
+// Num is set (Args with Path for a call, Minus with Num for a negative
+// number).
 type Primary struct {
-	Quant *Quant `parser:"  @@"`
-	Path  *Path  `parser:"| @@"`
-	Args  *Args  `parser:"  @@?"`
-	List  *List  `parser:"| @@"`
-	Paren *Paren `parser:"| @@"`
-	Lit   *Tok   `parser:"| @(String | Number | Duration | BadNumber | 'true' | 'false' | 'null' | 'now')"`
-	Minus *Tok   `parser:"| @'-'"`
-	Num   *Tok   `parser:"  @Number"`
+	Quant *Quant
+	Path  *Path
+	Args  *Args
+	List  *List
+	Paren *Paren
+	Lit   *Tok
+	Minus *Tok
+	Num   *Tok
 }
 
-// Path is `Ident { "." Ident }`; the parts' positions are in Tokens.
+// Path is `Ident { "." Ident }`. The parts are the Ident tokens of
+// Tokens (Parts is only filled where participle parses the path).
 type Path struct {
 	Tokens []Tok
 	Parts  []string `parser:"@Ident ( '.' @Ident )*"`
@@ -336,26 +305,26 @@ type Path struct {
 
 // List is `[ Expr, ... ]`.
 type List struct {
-	Lbrack Tok     `parser:"@'['"`
-	Elems  []*Expr `parser:"( @@ ( ',' @@ )* )?"`
-	Rbrack Tok     `parser:"@']'"`
+	Lbrack Tok
+	Elems  []*Expr
+	Rbrack Tok
 }
 
 // Paren is `( Expr )`.
 type Paren struct {
-	Lparen Tok   `parser:"@'('"`
-	X      *Expr `parser:"@@"`
-	Rparen Tok   `parser:"@')'"`
+	Lparen Tok
+	X      *Expr
+	Rparen Tok
 }
 
 // Quant is `any|all|none|count ( Ident in Path [where Expr] )`.
 type Quant struct {
-	Kind   Tok   `parser:"@('any' | 'all' | 'none' | 'count') '('"`
-	Var    Tok   `parser:"@Ident 'in'"`
-	In     *Path `parser:"@@"`
-	Where  *Tok  `parser:"( @'where'"`
-	Cond   *Expr `parser:"  @@ )?"`
-	Rparen Tok   `parser:"@')'"`
+	Kind   Tok
+	Var    Tok
+	In     *Path
+	Where  *Tok
+	Cond   *Expr
+	Rparen Tok
 }
 
 // ---------------------------------------------------------------------------
