@@ -137,9 +137,15 @@ func ns(x float64) string {
 	return string(out)
 }
 
+// ratio renders VM time ÷ other time, and how many times faster the VM
+// is when it is.
 func ratio(r float64) string {
+	s := fmt.Sprintf("%.2f×", r)
 	if r < 0.1 {
-		return fmt.Sprintf("1/%.0f", 1/r)
+		s = fmt.Sprintf("%.4f×", r)
 	}
-	return fmt.Sprintf("%.2f×", r)
+	if r < 1 {
+		s += fmt.Sprintf(" (%.1f× faster)", 1/r)
+	}
+	return s
 }
