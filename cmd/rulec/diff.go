@@ -115,12 +115,12 @@ func diffLines(x, y []string) []diffOp {
 			ops = append(ops, diffOp{' ', i, j})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			ops = append(ops, diffOp{'-', i, j}) // deletions first, as diff -u
+			i++
+		default:
 			ops = append(ops, diffOp{'+', i, j})
 			j++
-		default:
-			ops = append(ops, diffOp{'-', i, j})
-			i++
 		}
 	}
 	return ops
