@@ -4,8 +4,11 @@ package parser
 // body into statements, and how each chunk becomes one declaration.
 
 import (
+	"github.com/alecthomas/participle/v2/lexer"
+
 	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/diag"
+	"github.com/automat-rules/automat/lang/parser/internal/grammar"
 	"github.com/automat-rules/automat/lang/scanner"
 	"github.com/automat-rules/automat/lang/token"
 )
@@ -138,6 +141,9 @@ func (p *parser) rule(c chunk, bad *ast.BadDecl) ast.Decl {
 		bad.Name = p.strQuiet(p.toks[c.from+1])
 		name = bad.Name.Value
 	}
+	if rd := p.wholeRule(c); rd != nil {
+		return rd
+	}
 	do := -1
 	for i := c.from; i < c.to; i++ {
 		if t := p.toks[i]; t.Kind == scanner.Keyword && t.Text == "do" {
@@ -151,7 +157,7 @@ func (p *parser) rule(c chunk, bad *ast.BadDecl) ast.Decl {
 	}
 	hu := p.newUnit(c.from, hdrEnd, unitRule)
 	hu.rule = name
-	g, ok := parseUnit(p, hu, parsers().Rule)
+	g, ok := parseUnit(p, hu, parsers().Header)
 	var rd *ast.RuleDecl
 	if ok {
 		rd = p.ruleHeader(g)
@@ -263,3 +269,37 @@ func (p *parser) callAtLineStart(i, to int) bool {
 
 // line returns the 1-based line of offset off.
 func (p *parser) line(off token.Pos) int { return p.file.Position(off).Line }
+
+// wholeRule parses a rule chunk in one go, the fast path for a rule
+// without mistakes; it returns nil, reporting nothing, when the chunk
+// does not parse, and the caller recovers statement by statement.
+func (p *parser) wholeRule(c chunk) *ast.RuleDecl {
+	if p.slowRules {
+		return nil
+	}
+	peek, err := lexer.Upgrade(&replay{toks: p.toks[c.from:c.to]})
+	if err != nil {
+		return nil
+	}
+	g, err := parsers().Rule.ParseFromLexer(peek)
+	if err != nil {
+		return nil
+	}
+	rd := p.ruleHeader(g.Header)
+	for _, s := range g.Body {
+		if st := p.statement(s); st != nil {
+			rd.Body = append(rd.Body, st)
+		} else {
+			rd.Body = append(rd.Body, p.badStmt(s))
+		}
+	}
+	return rd
+}
+
+// badStmt spans a statement that parsed but holds a malformed duration
+// (the only statement conversion refuses, already reported).
+func (p *parser) badStmt(g *grammar.Stmt) ast.Stmt {
+	toks := g.Wait.Tokens
+	first, last := toks[0], toks[len(toks)-1]
+	return &ast.BadStmt{From: pos(first), To: tokSpan(last).End}
+}

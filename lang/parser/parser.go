@@ -44,6 +44,10 @@ func ParseFile(filename string, src []byte) (*ast.File, diag.List) {
 func parseFile(filename string, src []byte, parallel bool) (*ast.File, diag.List) {
 	p := newParser(filename, src)
 	p.parallel = parallel
+	return p.parseFile()
+}
+
+func (p *parser) parseFile() (*ast.File, diag.List) {
 	f := &ast.File{Tok: p.file, Comments: p.comments}
 	for _, d := range p.decls(p.chunks()) {
 		if rs, ok := d.(*ast.RulesetDecl); ok {
@@ -129,31 +133,15 @@ type parser struct {
 	file     *token.File
 	comments []*ast.Comment
 	toks     []scanner.Token // significant tokens after the pre-pass, without EOF
-	lts      []lexer.Token   // the same tokens as participle sees them
 	bad      []token.Pos     // starts of BadString/BadNumber tokens, in order
 	diags    diag.List
-	parallel bool // large files may be parsed on all processors
+	parallel  bool // large files may be parsed on all processors
+	slowRules bool // skip the whole-rule fast path (tests compare both)
 }
 
 func newParser(filename string, src []byte) *parser {
 	p := &parser{file: token.NewFile(filename, src)}
-	all := scanner.Scan(string(src))
-	p.toks = make([]scanner.Token, 0, len(all))
-	for _, t := range all {
-		if t.Kind == scanner.Comment {
-			p.comments = append(p.comments, &ast.Comment{Pos: t.Span.Start, Text: t.Text})
-			continue
-		}
-		if t.Kind == scanner.EOF {
-			break
-		}
-		p.toks = append(p.toks, t)
-	}
-	p.prepass()
-	p.lts = make([]lexer.Token, len(p.toks))
-	for i, t := range p.toks {
-		p.lts[i] = lexer.Token{Type: tokType(t.Kind), Value: t.Text, Pos: lexer.Position{Offset: int(t.Span.Start)}}
-	}
+	p.prepass(scanner.Scan(string(src)))
 	return p
 }
 
@@ -243,9 +231,7 @@ func parseUnit[G any](p *parser, u *unit, g *participle.Parser[G]) (*G, bool) {
 	if !p.hasBadString(u) && !p.checkBrackets(u) {
 		return nil, false
 	}
-	end := p.toks[u.to-1].Span.End
-	replay := &grammar.Replay{Toks: append(p.lts[u.from:u.to:u.to], lexer.Token{Type: lexer.EOF, Pos: lexer.Position{Offset: int(end)}})}
-	peek, err := lexer.Upgrade(replay)
+	peek, err := lexer.Upgrade(&replay{toks: p.toks[u.from:u.to]})
 	if err != nil {
 		p.errorf(p.unitSpan(u), diag.BadSyntax, "cannot read the tokens: %v", err)
 		return nil, false
@@ -321,4 +307,26 @@ func (p *parser) hasBadString(u *unit) bool {
 		}
 	}
 	return false
+}
+
+// replay is the lexer participle reads a unit from: it hands out the
+// unit's tokens as participle tokens, whose Offset is the byte offset in
+// the file (Line and Column stay zero: positions come from offsets only),
+// then an EOF token at the end of the unit's last token.
+type replay struct {
+	toks []scanner.Token
+	i    int
+}
+
+func (r *replay) Next() (lexer.Token, error) {
+	if r.i >= len(r.toks) {
+		end := 0
+		if n := len(r.toks); n > 0 {
+			end = int(r.toks[n-1].Span.End)
+		}
+		return lexer.Token{Type: lexer.EOF, Pos: lexer.Position{Offset: end}}, nil
+	}
+	t := r.toks[r.i]
+	r.i++
+	return lexer.Token{Type: tokType(t.Kind), Value: t.Text, Pos: lexer.Position{Offset: int(t.Span.Start)}}, nil
 }

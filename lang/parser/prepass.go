@@ -6,6 +6,7 @@ package parser
 // declaration still parses.
 
 import (
+	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/diag"
 	"github.com/automat-rules/automat/lang/scanner"
 	"github.com/automat-rules/automat/lang/token"
@@ -21,16 +22,24 @@ import (
 //     tokens, which the grammar accepts where a number or duration goes;
 //   - `starts` without `with`: the `with` is supplied;
 //   - stray commas (`(,`, `,,`, `,)`): dropped.
-func (p *parser) prepass() {
-	out := make([]scanner.Token, 0, len(p.toks)+8)
-	toks := p.toks
+//
+// It also sets the comments aside. The result, without comments and EOF,
+// is p.toks.
+func (p *parser) prepass(toks []scanner.Token) {
+	out := toks[:0] // filtered in place: out never gets ahead of i...
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch t.Kind {
+		case scanner.EOF:
+			p.toks = out
+			return
+		case scanner.Comment:
+			p.comments = append(p.comments, &ast.Comment{Pos: t.Span.Start, Text: t.Text})
+			continue
 		case scanner.Invalid:
 			if t.Text == "<>" && len(out) > 0 && out[len(out)-1].Kind == scanner.Ident && out[len(out)-1].Text == "list" {
 				// list<> is an empty type argument, not "not equal".
-				out = append(out, scanner.Token{Kind: scanner.Punct, Text: "<", Span: token.Span{Start: t.Span.Start, End: t.Span.Start + 1}},
+				out = p.insert(out, toks, i, scanner.Token{Kind: scanner.Punct, Text: "<", Span: token.Span{Start: t.Span.Start, End: t.Span.Start + 1}},
 					scanner.Token{Kind: scanner.Punct, Text: ">", Span: token.Span{Start: t.Span.Start + 1, End: t.Span.End}})
 				continue
 			}
@@ -57,7 +66,7 @@ func (p *parser) prepass() {
 			if t.Text == "starts" && (i+1 >= len(toks) || toks[i+1].Text != "with" || toks[i+1].Kind != scanner.Keyword) {
 				p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadSyntax,
 					Message: `"starts" must be followed by "with"`, Suggestion: "starts with"})
-				out = append(out, t, scanner.Token{Kind: scanner.Keyword, Text: "with", Span: token.Span{Start: t.Span.End, End: t.Span.End}})
+				out = p.insert(out, toks, i, t, scanner.Token{Kind: scanner.Keyword, Text: "with", Span: token.Span{Start: t.Span.End, End: t.Span.End}})
 				continue
 			}
 		case scanner.Punct:
@@ -69,6 +78,18 @@ func (p *parser) prepass() {
 		out = append(out, t)
 	}
 	p.toks = out
+}
+
+// insert appends two tokens that replace toks[i]. Filtering in place
+// works while out is behind i; when a repair adds a token, the rest is
+// copied to a new slice first so that nothing unread is overwritten.
+func (p *parser) insert(out, toks []scanner.Token, i int, a, b scanner.Token) []scanner.Token {
+	if len(out) < i {
+		return append(out, a, b)
+	}
+	grown := make([]scanner.Token, len(out), len(toks)+8)
+	copy(grown, out)
+	return append(grown, a, b)
 }
 
 // strayComma reports whether the comma toks[i] has nothing to separate:

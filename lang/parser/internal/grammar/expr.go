@@ -60,6 +60,24 @@ func (c *Call) Parse(lex *lexer.PeekingLexer) error {
 	return nil
 }
 
+// binExpr and primExpr hold a node and its one child in one allocation.
+type (
+	binExpr struct {
+		e Expr
+		b Binary
+	}
+	primExpr struct {
+		e Expr
+		p Primary
+	}
+)
+
+func binary(x *Expr, not *Tok, op Tok, y *Expr) *Expr {
+	be := &binExpr{b: Binary{X: x, Not: not, Op: op, Y: y}}
+	be.e.Binary = &be.b
+	return &be.e
+}
+
 type exprParser struct {
 	lex *lexer.PeekingLexer
 }
@@ -102,7 +120,7 @@ func (p *exprParser) or() (*Expr, error) {
 		op := *p.lex.Next()
 		var y *Expr
 		if y, err = p.and(); err == nil {
-			x = &Expr{Binary: &Binary{X: x, Op: op, Y: y}}
+			x = binary(x, nil, op, y)
 		}
 	}
 	return x, err
@@ -114,7 +132,7 @@ func (p *exprParser) and() (*Expr, error) {
 		op := *p.lex.Next()
 		var y *Expr
 		if y, err = p.unary(); err == nil {
-			x = &Expr{Binary: &Binary{X: x, Op: op, Y: y}}
+			x = binary(x, nil, op, y)
 		}
 	}
 	return x, err
@@ -161,7 +179,7 @@ func (p *exprParser) cmp() (*Expr, error) {
 		is.What = *p.lex.Next()
 		return &Expr{Is: is}, nil
 	}
-	b := &Binary{X: x}
+	b := Binary{X: x}
 	if isKw(t, "not") {
 		not := *p.lex.Next()
 		b.Not = &not
@@ -185,7 +203,7 @@ func (p *exprParser) cmp() (*Expr, error) {
 	if b.Y, err = p.sum(); err != nil {
 		return nil, err
 	}
-	return &Expr{Binary: b}, nil
+	return binary(b.X, b.Not, b.Op, b.Y), nil
 }
 
 func (p *exprParser) sum() (*Expr, error) {
@@ -194,7 +212,7 @@ func (p *exprParser) sum() (*Expr, error) {
 		op := *p.lex.Next()
 		var y *Expr
 		if y, err = p.term(); err == nil {
-			x = &Expr{Binary: &Binary{X: x, Op: op, Y: y}}
+			x = binary(x, nil, op, y)
 		}
 	}
 	return x, err
@@ -206,7 +224,7 @@ func (p *exprParser) term() (*Expr, error) {
 		op := *p.lex.Next()
 		var y *Expr
 		if y, err = p.primary(); err == nil {
-			x = &Expr{Binary: &Binary{X: x, Op: op, Y: y}}
+			x = binary(x, nil, op, y)
 		}
 	}
 	return x, err
@@ -214,7 +232,9 @@ func (p *exprParser) term() (*Expr, error) {
 
 func (p *exprParser) primary() (*Expr, error) {
 	t := p.lex.Peek()
-	var prim Primary
+	pe := new(primExpr)
+	pe.e.Primary = &pe.p
+	prim := &pe.p
 	switch t.Type {
 	case Ident:
 		path, err := p.path()
@@ -276,7 +296,7 @@ func (p *exprParser) primary() (*Expr, error) {
 	default:
 		return nil, p.fail()
 	}
-	return &Expr{Primary: &prim}, nil
+	return &pe.e, nil
 }
 
 // operand parses a whole expression where one is required.
@@ -289,7 +309,8 @@ func (p *exprParser) operand() (*Expr, error) {
 
 func (p *exprParser) path() (*Path, error) {
 	first := *p.lex.Next()
-	path := &Path{Tokens: []Tok{first}}
+	path := &Path{Tokens: make([]Tok, 1, 5)}
+	path.Tokens[0] = first
 	for isPunct(p.lex.Peek(), ".") {
 		path.Tokens = append(path.Tokens, *p.lex.Next())
 		t := p.lex.Peek()

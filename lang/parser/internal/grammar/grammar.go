@@ -56,22 +56,6 @@ func (Definition) Lex(string, io.Reader) (lexer.Lexer, error) {
 	return nil, errors.New("grammar: tokens are replayed from lang/scanner")
 }
 
-// Replay is a lexer.Lexer over a fixed token slice that ends with an EOF
-// token.
-type Replay struct {
-	Toks []Tok
-	i    int
-}
-
-// Next returns the next token; after the last one it keeps returning it.
-func (r *Replay) Next() (Tok, error) {
-	t := r.Toks[r.i]
-	if r.i < len(r.Toks)-1 {
-		r.i++
-	}
-	return t, nil
-}
-
 // ---------------------------------------------------------------------------
 // Declarations and rules
 
@@ -108,6 +92,13 @@ type RuleHeader struct {
 	Do       Tok        `parser:"@'do'"`
 }
 
+// Rule is a whole rule. The parser tries it first; only when it fails
+// does it parse the header and each statement on their own, to recover.
+type Rule struct {
+	Header *RuleHeader `parser:"@@"`
+	Body   []*Stmt     `parser:"@@+"`
+}
+
 // Trigger is an event path or `schedule "spec"`.
 type Trigger struct {
 	Schedule *Tok  `parser:"  @'schedule'"`
@@ -140,6 +131,7 @@ type Let struct {
 
 // Wait is `wait DURATION` or `wait until Expr [max DURATION]`.
 type Wait struct {
+	Tokens []Tok
 	Wait   Tok   `parser:"@'wait'"`
 	Until  *Tok  `parser:"( @'until'"`
 	Cond   *Expr `parser:"  @@"`
@@ -339,7 +331,8 @@ type Parsers struct {
 	Ruleset  *participle.Parser[Ruleset]
 	Import   *participle.Parser[Import]
 	Const    *participle.Parser[Const]
-	Rule     *participle.Parser[RuleHeader]
+	Rule     *participle.Parser[Rule]
+	Header   *participle.Parser[RuleHeader]
 	Stmt     *participle.Parser[Stmt]
 	Record   *participle.Parser[Record]
 	Enum     *participle.Parser[Enum]
@@ -361,7 +354,8 @@ func Build() (*Parsers, error) {
 	build(func() (e error) { ps.Ruleset, e = participle.Build[Ruleset](opts...); return })
 	build(func() (e error) { ps.Import, e = participle.Build[Import](opts...); return })
 	build(func() (e error) { ps.Const, e = participle.Build[Const](opts...); return })
-	build(func() (e error) { ps.Rule, e = participle.Build[RuleHeader](opts...); return })
+	build(func() (e error) { ps.Rule, e = participle.Build[Rule](opts...); return })
+	build(func() (e error) { ps.Header, e = participle.Build[RuleHeader](opts...); return })
 	build(func() (e error) { ps.Stmt, e = participle.Build[Stmt](opts...); return })
 	build(func() (e error) { ps.Record, e = participle.Build[Record](opts...); return })
 	build(func() (e error) { ps.Enum, e = participle.Build[Enum](opts...); return })
