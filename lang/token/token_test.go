@@ -15,8 +15,8 @@ func TestPosition(t *testing.T) {
 	}{
 		{0, 1, 1, 0, 0},
 		{12, 2, 1, 1, 0},
-		{len("ruleset \"x\"\n# Vyř"), 2, 6, 1, 5},                        // after ř (2 bytes, 1 rune, 1 unit)
-		{len("ruleset \"x\"\n# Vyřízena → "), 2, 14, 1, 13},              // → is 3 bytes, 1 unit
+		{len("ruleset \"x\"\n# Vyř"), 2, 6, 1, 5},           // after ř (2 bytes, 1 rune, 1 unit)
+		{len("ruleset \"x\"\n# Vyřízena → "), 2, 14, 1, 13}, // → is 3 bytes, 1 unit
 		{len("ruleset \"x\"\n# Vyřízena → hotovo\nrule \"zażółć"), 3, 13, 2, 12},
 		{len(src), 4, 1, 3, 0},
 		{len(src) + 10, 4, 1, 3, 0}, // clamped
