@@ -130,11 +130,11 @@ func ParseExpr(filename string, src []byte) (ast.Expr, diag.List) {
 
 // parser holds the state of one ParseFile call.
 type parser struct {
-	file     *token.File
-	comments []*ast.Comment
-	toks     []scanner.Token // significant tokens after the pre-pass, without EOF
-	bad      []token.Pos     // starts of BadString/BadNumber tokens, in order
-	diags    diag.List
+	file      *token.File
+	comments  []*ast.Comment
+	toks      []scanner.Token // significant tokens after the pre-pass, without EOF
+	bad       []token.Pos     // starts of BadString/BadNumber tokens, in order
+	diags     diag.List
 	parallel  bool // large files may be parsed on all processors
 	slowRules bool // skip the whole-rule fast path (tests compare both)
 }
