@@ -37,6 +37,12 @@ type Config struct {
 	// language server passes a function that prefers unsaved buffers.
 	Import func(path string) ([]Source, error)
 
+	// ParseFile parses one source; when nil, lang/parser.ParseFile is
+	// used. The language server passes a function that returns the tree
+	// it already has for an unchanged document: trees are never modified
+	// by the checker, so they may be shared between checks.
+	ParseFile func(name string, src []byte) (*ast.File, diag.List)
+
 	// DisableLints lists lint codes not to run (see [Lints]).
 	DisableLints []diag.Code
 

@@ -247,6 +247,22 @@ func TestImporter(t *testing.T) {
 	}
 }
 
+func TestParseFileHook(t *testing.T) {
+	src := []byte("when order.total > 1 do log(text: \"x\")\n")
+	first, _ := compiler.Check([]compiler.Source{{Name: "a.rules", Src: src}}, compiler.Config{Error: func(diag.Diagnostic) {}})
+	calls := 0
+	second, diags := compiler.Check([]compiler.Source{{Name: "a.rules", Src: src}}, compiler.Config{
+		Error: func(diag.Diagnostic) {},
+		ParseFile: func(name string, b []byte) (*ast.File, diag.List) {
+			calls++
+			return first.Files[0], nil // a cached tree
+		},
+	})
+	if calls != 1 || len(diags) != 0 || second.Files[0] != first.Files[0] || len(second.Rules) != 1 {
+		t.Errorf("cached tree: %d calls, %v, %d rules", calls, diags, len(second.Rules))
+	}
+}
+
 func ExampleCheck() {
 	src := `statuses order { "Nová" -> new_confirmed  "Vyřízena" -> completed }
 when order.status = "Vyrizena" do log(text: "hotovo")

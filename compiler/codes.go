@@ -54,7 +54,7 @@ var summaries = map[diag.Code]string{
 	diag.DuplicateMessage:     "The same message sent on a status change and on the phase change it causes",
 	diag.UnnamedOnce:          "A once rule without a name",
 	diag.StatusCycle:          "Rules that set order statuses in a loop",
-	diag.WaitNeverRechecked:   "A wait until whose rule's trigger never fires again",
+	diag.WaitNeverRechecked:   "A wait until that no later event of the rule's record can end",
 	diag.UnknownIgnore:        "A silencing comment that names no lint",
 }
 

@@ -152,44 +152,76 @@ func (c *checker) lintRepeatedMessage() {
 	}
 }
 
-// lintWaitNeverRechecked reports `wait until` in a rule whose triggers
-// cannot fire again for the same record.
+// lintWaitNeverRechecked reports a `wait until` that no later event of
+// the rule's record can end (SPEC §1.5: the condition is re-checked on the
+// record's later events and the rule's schedule ticks):
+//
+//   - its condition reads nothing of the record (only lets, consts and
+//     now), and the rule has no schedule; or
+//   - it reads the record only through a reference to another entity
+//     (shipment.order), whose changes arrive as that entity's events and
+//     do not re-check this record's wait.
 func (c *checker) lintWaitNeverRechecked() {
 	for _, rs := range c.rules {
 		r := rs.r
-		if len(r.Triggers) == 0 {
+		if r.Subject == nil {
 			continue
 		}
-		oneShot := true
+		scheduled := false
 		for _, t := range r.Triggers {
-			if t.Event == "" || !isOneShot(t.Event) {
-				oneShot = false
+			if t.Event == "" {
+				scheduled = true
 			}
-		}
-		if !oneShot {
-			continue
 		}
 		c.file = rs.file
 		for _, s := range r.Decl.Body {
 			w, ok := s.(*ast.WaitUntilStmt)
-			if !ok {
+			if !ok || w.Cond == nil {
 				continue
 			}
-			ev := r.Triggers[0].Event
-			end := "so it ends only when max passes"
-			if w.Dur == nil {
-				end = "and it has no max, so it never ends"
-			}
+			own, other := c.waitReads(w.Cond)
 			span := token.Span{Start: w.Wait, End: w.Wait + 4}
-			c.warnf(span, diag.WaitNeverRechecked, nil,
-				"wait until is re-checked when the rule's trigger fires again, but %s fires once per %s, %s: add a trigger such as %s.updated", ev, subjectName(r), end, subjectName(r))
+			end := "it can only end when max passes"
+			if w.Dur == nil {
+				end = "it never ends (it has no max)"
+			}
+			switch {
+			case own || other == nil && scheduled:
+			case other != nil:
+				c.warnf(span, diag.WaitNeverRechecked, nil,
+					"this wait belongs to the %s but its condition only reads %s, whose changes arrive as %s events and do not re-check it, so %s: wait in a rule about %s instead",
+					r.Subject.Name, other.Name, other.Name, end, other.Name)
+			default:
+				c.warnf(span, diag.WaitNeverRechecked, nil,
+					"nothing in this condition comes from the %s, so no later event can make it true and %s: compare a field of the %s, or use wait <duration>",
+					r.Subject.Name, end, r.Subject.Name)
+			}
 		}
 	}
 }
 
-// isOneShot reports whether an event fires once per record.
-func isOneShot(event string) bool {
-	return len(event) > len(".created") && event[len(event)-len(".created"):] == ".created"
+// waitReads reports whether a condition reads the subject's own data,
+// and otherwise which other entity it reads through a reference.
+func (c *checker) waitReads(cond ast.Expr) (own bool, other *types.Record) {
+	for n := range ast.Preorder(cond) {
+		p, ok := n.(*ast.PathExpr)
+		if !ok {
+			continue
+		}
+		res := c.info.Paths[p]
+		if res == nil || res.Base != Subject {
+			continue
+		}
+		if len(res.Fields) == 0 {
+			return true, nil
+		}
+		ref, ok := types.Unwrap(res.Fields[0].Type).(*types.Record)
+		if !ok || ref.Field("id") == nil {
+			return true, nil // a field of its own, or an embedded record such as party
+		}
+		other = ref
+	}
+	return false, other
 }
 
 // orderStatus returns the statuses enum of orders, or nil.

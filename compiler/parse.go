@@ -43,7 +43,11 @@ func (c *checker) parseAll() {
 	for _, s := range queue {
 		seen[filepath.Clean(s.Name)] = true
 	}
-	parsed := parseParallel(queue)
+	parse := c.cfg.ParseFile
+	if parse == nil {
+		parse = parser.ParseFile
+	}
+	parsed := parseParallel(queue, parse)
 	for i := 0; i < len(queue); i++ {
 		s := queue[i]
 		var f *ast.File
@@ -51,7 +55,7 @@ func (c *checker) parseAll() {
 		if i < len(parsed) {
 			f, errs = parsed[i].f, parsed[i].errs
 		} else {
-			f, errs = parser.ParseFile(s.Name, s.Src)
+			f, errs = parse(s.Name, s.Src)
 		}
 		if f == nil {
 			continue
@@ -88,12 +92,12 @@ type parseResult struct {
 
 // parseParallel parses the given sources on all processors; files are
 // independent, and the results are used in source order.
-func parseParallel(srcs []Source) []parseResult {
+func parseParallel(srcs []Source, parse func(string, []byte) (*ast.File, diag.List)) []parseResult {
 	out := make([]parseResult, len(srcs))
 	workers := min(runtime.GOMAXPROCS(0), len(srcs))
 	if workers <= 1 {
 		for i, s := range srcs {
-			out[i].f, out[i].errs = parser.ParseFile(s.Name, s.Src)
+			out[i].f, out[i].errs = parse(s.Name, s.Src)
 		}
 		return out
 	}
@@ -106,7 +110,7 @@ func parseParallel(srcs []Source) []parseResult {
 				if i >= len(srcs) {
 					return
 				}
-				out[i].f, out[i].errs = parser.ParseFile(srcs[i].Name, srcs[i].Src)
+				out[i].f, out[i].errs = parse(srcs[i].Name, srcs[i].Src)
 			}
 		})
 	}

@@ -291,11 +291,13 @@ const (
 	//	when order.status = "B" do set_status(status: "A")
 	StatusCycle
 
-	// WaitNeverRechecked (lint): `wait until` in a rule whose triggers
-	// cannot fire again for the record (only `*.created`), so the wait
-	// only ever ends at `max`, or never.
+	// WaitNeverRechecked (lint): `wait until` whose condition no later
+	// event of the rule's record can change: it reads nothing of the
+	// record, or reads it only through a reference to another entity
+	// (a shipment rule waiting for order.paid), so the wait only ever
+	// ends at `max`, or never.
 	//
-	//	on order.created when ... do wait until order.paid = paid max 3d ...
+	//	on shipment.created when ... do wait until order.paid = paid max 3d ...
 	WaitNeverRechecked
 
 	// UnknownIgnore (lint): an `automat:ignore` comment names a code that
