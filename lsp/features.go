@@ -13,6 +13,7 @@ import (
 
 	"github.com/automat-rules/automat/compiler"
 	"github.com/automat-rules/automat/lang/ast"
+	"github.com/automat-rules/automat/lang/format"
 	"github.com/automat-rules/automat/lang/scanner"
 	"github.com/automat-rules/automat/lang/token"
 )
@@ -337,4 +338,20 @@ func before(a, b protocol.Position) bool {
 
 func overlaps(a, b protocol.Range) bool {
 	return !before(a.End, b.Start) && !before(b.End, a.Start)
+}
+
+// Formatting returns the output of `rulec fmt` as one edit replacing the
+// whole document; a document with syntax errors is left alone (its
+// diagnostics say why).
+func (s *server) Formatting(_ context.Context, p *protocol.DocumentFormattingParams) ([]protocol.TextEdit, error) {
+	d := s.doc(p.TextDocument.URI)
+	if d == nil {
+		return []protocol.TextEdit{}, nil
+	}
+	out, diags := format.Source(d.path, d.text)
+	if diags.HasErrors() || string(out) == string(d.text) {
+		return []protocol.TextEdit{}, nil
+	}
+	end := token.Pos(len(d.text))
+	return []protocol.TextEdit{{Range: toRange(d.tok(), token.Span{Start: 0, End: end}), NewText: string(out)}}, nil
 }

@@ -50,3 +50,20 @@ func TestDiagnosticsUTF16(t *testing.T) {
 		return true
 	})
 }
+
+// Formatting through the server gives exactly `rulec fmt`'s output.
+func TestFormatting(t *testing.T) {
+	c := startServer(t, t.TempDir())
+	src := "when order.total>100 and order.paid=unpaid do log(text:\"Zamówienie 😀 {order.number}\")\n"
+	c.open("f.rules", src)
+	var edits []protocol.TextEdit
+	c.call(protocol.MethodTextDocumentFormatting, &protocol.DocumentFormattingParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri("f.rules")}}, &edits)
+	want := "when order.total > 100 and order.paid = unpaid do log(text: \"Zamówienie 😀 {order.number}\")\n"
+	if len(edits) != 1 || edits[0].NewText != want {
+		t.Fatalf("edits = %+v", edits)
+	}
+	// The replaced range ends after the last line, in UTF-16 units.
+	if r := edits[0].Range; r.Start != (protocol.Position{}) || r.End != (protocol.Position{Line: 1, Character: 0}) {
+		t.Errorf("range = %+v", r)
+	}
+}

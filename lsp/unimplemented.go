@@ -79,10 +79,6 @@ func (s *server) FoldingRanges(_ context.Context, _ *protocol.FoldingRangeParams
 	return nil, notImplemented("FoldingRanges")
 }
 
-func (s *server) Formatting(_ context.Context, _ *protocol.DocumentFormattingParams) ([]protocol.TextEdit, error) {
-	return nil, notImplemented("Formatting")
-}
-
 func (s *server) Implementation(_ context.Context, _ *protocol.ImplementationParams) ([]protocol.Location, error) {
 	return nil, notImplemented("Implementation")
 }
