@@ -491,6 +491,11 @@ func (c *ctx) exprMessage() (string, string, token.Span, bool) {
 	case inQuant && !c.hasBetween(k, "where") && !isPunct(prev, ".") && !isKw(cur, "where"):
 		return `expected "where" or ")" after the list in ` + quote(before.Text+"(...)"), "", noSpan, true
 	case isPunct(prev, "."):
+		// A path cut short before the next clause or declaration (what an
+		// editor sees while the user types) is reported at the dot.
+		if cur.Kind == scanner.EOF || isKw(cur, "rule", "on", "when", "do", "record", "extend", "enum", "statuses", "action", "const", "import", "ruleset") {
+			return `expected a field name after "."`, "", prev.Span, true
+		}
 		if cur.Kind == scanner.Keyword {
 			return quote(cur.Text) + " is a keyword and cannot be a field name", "", noSpan, true
 		}
