@@ -22,15 +22,22 @@
 //     chunk is a rule header still waiting for them. None of these words
 //     can occur inside another declaration, so a broken declaration never
 //     swallows the next one.
-//  4. A rule is cut once more: its header (up to `do`) is one unit, and its
-//     body is cut into statements at `let`, `wait`, and at a name that
-//     directly follows a complete operand outside brackets (`...) sms(`).
-//  5. Each unit is checked for balanced brackets and then parsed on its
-//     own with the participle parser of its kind (lexer.Upgrade over the
-//     unit's tokens, then ParseFromLexer). A unit that fails becomes an
-//     *ast.BadDecl (carrying the rule's name when the header got that far)
-//     or an *ast.BadStmt spanning its tokens, and yields exactly one
-//     diagnostic with an absolute range.
+//  4. Each chunk is parsed on its own with the participle parser of its
+//     kind (lexer.Upgrade over the chunk's tokens, then ParseFromLexer).
+//     A rule is first parsed whole; when that fails it is parsed again in
+//     pieces to recover: its header (up to `do`) as one unit, and its body
+//     cut into statements at `let`, `wait`, and at a name that directly
+//     follows a complete operand (`...) sms(`), each a unit of its own.
+//  5. Each unit is checked for balanced brackets, then parsed. A unit that
+//     fails becomes an *ast.BadDecl (carrying the rule's name when the
+//     header got that far) or an *ast.BadStmt spanning its tokens, and
+//     yields exactly one diagnostic with an absolute range.
+//
+// Expressions and calls are parsed by precedence climbing behind
+// participle's Parseable interface (internal/grammar/expr.go); the grammar
+// uses no lookahead, so a failure is reported where it happened. Files of
+// many declarations are parsed on all processors. docs/parser.md describes
+// the design and docs/performance.md its speed.
 //
 // participle's own error only names the token it did not expect. The
 // message is worked out from the kind of unit and the tokens around the

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/automat-rules/automat/lang/ast"
+	"github.com/automat-rules/automat/lang/scanner"
 	"github.com/automat-rules/automat/lang/token"
 )
 
@@ -114,7 +115,19 @@ func TestTruncatedFile(t *testing.T) {
 	for i, d := range full.Decls {
 		dumps[i] = dumpNode(t, full.Tok, d)
 	}
+	// Cut at every token's start, one byte into it, and its end: inside
+	// words, strings, operators, and between them.
+	cuts := map[int]bool{len(src): true}
+	for _, tk := range scanner.Scan(string(src)) {
+		cuts[int(tk.Span.Start)], cuts[int(tk.Span.End)] = true, true
+		if tk.Span.End > tk.Span.Start+1 {
+			cuts[int(tk.Span.Start)+1] = true
+		}
+	}
 	for cut := 0; cut <= len(src); cut++ {
+		if !cuts[cut] {
+			continue
+		}
 		f, _ := ParseFile("t.rules", src[:cut])
 		checkSpans(t, f)
 		for i := 0; i+1 < len(full.Decls); i++ {
