@@ -129,6 +129,11 @@ func (p *parser) junk(c chunk) {
 		p.errorf(t.Span, diag.BadSyntax, `"do" without a rule: start the rule with "when" and a condition`)
 		return
 	}
+	if t.Kind == scanner.Ident && (t.Text == "if" || t.Text == "If" || t.Text == "IF") {
+		p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadSyntax,
+			Message: `rules start with "when": write when CONDITION do ACTIONS`, Suggestion: "when"})
+		return
+	}
 	p.errorf(span, diag.BadSyntax, "unexpected %s: expected a declaration (rule, when, on, record, extend, enum, statuses, action, const, import)", describe(t))
 }
 
@@ -196,7 +201,8 @@ func (p *parser) body(from, to int, rule string) []ast.Stmt {
 		case t.Kind == scanner.Keyword && (t.Text == "let" || t.Text == "wait"):
 			flush(i)
 			depth = 0
-		case t.Kind == scanner.Ident && i > start && endsOperand(p.toks[i-1]) && (depth == 0 || p.callAtLineStart(i, to)):
+		case t.Kind == scanner.Ident && i > start && endsOperand(p.toks[i-1]) && (depth == 0 || p.callAtLineStart(i, to)) &&
+			!(p.toks[i-1].Kind == scanner.Number && isKw(p.toks[i-2], "wait")): // wait 2 days
 			flush(i)
 			depth = 0
 		case t.Kind == scanner.Punct:

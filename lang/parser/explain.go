@@ -193,6 +193,10 @@ func (c *ctx) message() (string, string, token.Span) {
 	cur, prev := c.cur, c.prev
 	rule := ruleRef(c.u.rule)
 
+	if m, ok := c.keywordAsName(); ok {
+		return m, "", noSpan
+	}
+
 	// The unit kinds whose first tokens have their own wording.
 	switch c.u.kind {
 	case unitRuleset:
@@ -225,6 +229,9 @@ func (c *ctx) message() (string, string, token.Span) {
 		return m, fix, span
 	}
 	if c.u.kind == unitRule {
+		if cur.Kind == scanner.Ident && (cur.Text == "then" || cur.Text == "THEN") {
+			return `write "do" before the actions, not "then"`, "do", cur.Span
+		}
 		if cur.Kind == scanner.EOF || !c.hasKeywordAfter("do") {
 			return `expected "do" after the condition of ` + rule, "", noSpan
 		}
@@ -307,6 +314,8 @@ func (c *ctx) stmtMessage() (string, string, bool) {
 		return `expected "=" after "let ` + prev.Text + `"`, "", true
 	case isKw(first, "let") && c.i == c.u.from+3:
 		return `expected an action call after "let ` + c.at(c.u.from+1).Text + ` =", as in generate_code(pattern: "PK-####")`, "", true
+	case isKw(prev, "wait") && cur.Kind == scanner.Number:
+		return `write the unit right after the number, as in wait ` + cur.Text + `d (units: s, m, h, d, w)`, "", true
 	case isKw(prev, "wait") && !isKw(cur, "until"):
 		return `expected a duration (such as 2d) or "until" after "wait"`, "", true
 	case isKw(prev, "until"):
@@ -579,4 +588,22 @@ func (c *ctx) hasBetween(k int, word string) bool {
 		}
 	}
 	return false
+}
+
+// keywordAsName explains a reserved word written where a name goes: after
+// let, const, the keyword of a declaration, or as an argument, field,
+// parameter or quantifier variable.
+func (c *ctx) keywordAsName() (string, bool) {
+	cur, prev := c.cur, c.prev
+	if cur.Kind != scanner.Keyword || isKw(cur, "not", "true", "false", "null", "now", "any", "all", "none", "count") && !isKw(prev, "let", "const") {
+		return "", false
+	}
+	named := isKw(prev, "let", "const", "record", "extend", "enum", "statuses", "action")
+	named = named || c.u.kind == unitRecord && isPunct(prev, "{") && !isPunct(cur, "}")
+	named = named || c.u.kind == unitAction && isPunct(prev, "(", ",")
+	named = named || isPunct(prev, "(", ",") && isPunct(c.at(c.i+1), ":")
+	if !named {
+		return "", false
+	}
+	return quote(cur.Text) + " is a reserved word and cannot be used as a name: choose another, such as " + cur.Text + "_value", true
 }

@@ -53,6 +53,15 @@ func (p *parser) prepass(toks []scanner.Token) {
 				out = append(out, scanner.Token{Kind: kind, Text: r, Span: t.Span})
 				continue
 			}
+			if t.Text == "'" {
+				if s, n, ok := p.singleQuoted(toks, i); ok {
+					p.report(diag.Diagnostic{Span: s.Span, Severity: diag.Error, Code: diag.BadString,
+						Message: "strings are written in double quotes: " + s.Text, Suggestion: s.Text})
+					out = append(out, s)
+					i += n
+					continue
+				}
+			}
 			p.errorf(t.Span, diag.BadToken, "unexpected character %q: remove it", t.Text)
 			continue
 		case scanner.BadString:
@@ -148,4 +157,26 @@ func badNumberMessage(text string) string {
 // attempt at a duration (a letter, or letters and digits alternating).
 func isUnitLike(s string) bool {
 	return len(s) > 0 && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+}
+
+// singleQuoted recognises 'text' written with single quotes on one line
+// (from toks[i], a lone ') and returns it as a string token with double
+// quotes, spanning the quoted text, and the number of further tokens it
+// replaces.
+func (p *parser) singleQuoted(toks []scanner.Token, i int) (scanner.Token, int, bool) {
+	src := p.file.Src
+	start := int(toks[i].Span.Start)
+	end := start + 1
+	for end < len(src) && src[end] != '\'' && src[end] != '\n' && src[end] != '"' {
+		end++
+	}
+	if end >= len(src) || src[end] != '\'' {
+		return scanner.Token{}, 0, false
+	}
+	n := 0
+	for i+n+1 < len(toks) && int(toks[i+n+1].Span.Start) <= end {
+		n++
+	}
+	text := `"` + string(src[start+1:end]) + `"`
+	return scanner.Token{Kind: scanner.String, Text: text, Span: token.Span{Start: token.Pos(start), End: token.Pos(end + 1)}}, n, true
 }
