@@ -232,6 +232,22 @@ func runMarker(t *testing.T, c *client, tf *token.File, m marker, marks map[stri
 		if want, _ := strconv.Atoi(m.args[2]); n != want {
 			t.Errorf("%s: rename of %q made %d edits, want %d", where, m.args[0], n, want)
 		}
+	case "fix":
+		var actions []protocol.CodeAction
+		start := m.at(t, tf, m.args[0], false)
+		c.call(protocol.MethodTextDocumentCodeAction, &protocol.CodeActionParams{TextDocument: doc,
+			Range: protocol.Range{Start: start, End: m.at(t, tf, m.args[0], true)}}, &actions)
+		found := false
+		for _, a := range actions {
+			for _, e := range a.Edit.Changes[doc.URI] {
+				if e.NewText == m.args[1] && e.Range.Start == start {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no quick fix replacing %q by %q: %+v", where, m.args[0], m.args[1], actions)
+		}
 	default:
 		t.Fatalf("%s: unknown marker #@%s", where, m.kind)
 	}
