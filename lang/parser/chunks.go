@@ -4,6 +4,7 @@ package parser
 // body into statements, and how each chunk becomes one declaration.
 
 import (
+	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/automat-rules/automat/lang/ast"
@@ -17,6 +18,9 @@ import (
 // before the first one).
 type chunk struct {
 	from, to int // indexes into p.toks
+	// at is the position of the whole file's lexer (p.lex) at the
+	// chunk's first token, for the whole-rule fast path.
+	at lexer.Checkpoint
 }
 
 // declKeywords start a declaration wherever they appear: none of them can
@@ -49,7 +53,7 @@ func (p *parser) chunks() []chunk {
 			}
 		}
 		if split && i > start {
-			out = append(out, chunk{start, i})
+			out = append(out, chunk{from: start, to: i})
 			start = i
 		}
 		if split || i == start {
@@ -67,7 +71,7 @@ func (p *parser) chunks() []chunk {
 		}
 	}
 	if start < len(p.toks) {
-		out = append(out, chunk{start, len(p.toks)})
+		out = append(out, chunk{from: start, to: len(p.toks)})
 	}
 	return out
 }
@@ -280,17 +284,23 @@ func (p *parser) line(off token.Pos) int { return p.file.Position(off).Line }
 // without mistakes; it returns nil, reporting nothing, when the chunk
 // does not parse, and the caller recovers statement by statement.
 func (p *parser) wholeRule(c chunk) *ast.RuleDecl {
-	if p.slowRules {
+	if p.lex == nil {
 		return nil
 	}
-	peek, err := lexer.Upgrade(&replay{toks: p.toks[c.from:c.to]})
-	if err != nil {
+	// Read from a copy of the file's lexer set to the chunk, so that
+	// goroutines share the tokens but not the cursor. The rule must end
+	// exactly where the chunk does (no statement can begin with the
+	// keyword that starts the next chunk).
+	lex := *p.lex
+	lex.LoadCheckpoint(c.at)
+	g, err := parsers().Rule.ParseFromLexer(&lex, participle.AllowTrailing(true))
+	if err != nil || lex.Cursor() != c.to {
 		return nil
 	}
-	g, err := parsers().Rule.ParseFromLexer(peek)
-	if err != nil {
-		return nil
-	}
+	return p.fastRule(g)
+}
+
+func (p *parser) fastRule(g *grammar.Rule) *ast.RuleDecl {
 	rd := p.ruleHeader(g.Header)
 	for _, s := range g.Body {
 		if st := p.statement(s); st != nil {

@@ -74,6 +74,7 @@ const parallelChunks = 256
 // list, and the lists are joined in source order.
 func (p *parser) decls(chunks []chunk) []ast.Decl {
 	out := make([]ast.Decl, len(chunks))
+	p.prepareFastPath(chunks)
 	workers := min(runtime.GOMAXPROCS(0), len(chunks)/(parallelChunks/4))
 	if !p.parallel || len(chunks) < parallelChunks || workers < 2 {
 		for i, c := range chunks {
@@ -137,6 +138,10 @@ type parser struct {
 	diags     diag.List
 	parallel  bool // large files may be parsed on all processors
 	slowRules bool // skip the whole-rule fast path (tests compare both)
+	// lex holds every token of the file for the whole-rule fast path, so
+	// that participle's lexer is built once per file rather than once per
+	// rule; nil when there is no fast path.
+	lex *lexer.PeekingLexer
 }
 
 func newParser(filename string, src []byte) *parser {
@@ -329,4 +334,24 @@ func (r *replay) Next() (lexer.Token, error) {
 	t := r.toks[r.i]
 	r.i++
 	return lexer.Token{Type: tokType(t.Kind), Value: t.Text, Pos: lexer.Position{Offset: int(t.Span.Start)}}, nil
+}
+
+// prepareFastPath builds the file's participle lexer and records where
+// each chunk starts in it.
+func (p *parser) prepareFastPath(chunks []chunk) {
+	if p.slowRules || len(chunks) == 0 {
+		return
+	}
+	lex, err := lexer.Upgrade(&replay{toks: p.toks})
+	if err != nil {
+		return
+	}
+	p.lex = lex
+	walk := *lex
+	for i := range chunks {
+		for walk.Cursor() < chunks[i].from {
+			walk.Next()
+		}
+		chunks[i].at = walk.MakeCheckpoint()
+	}
 }
