@@ -18,8 +18,8 @@ import (
 // before the first one).
 type chunk struct {
 	from, to int // indexes into p.toks
-	// at is the position of the whole file's lexer (p.lex) at the
-	// chunk's first token, for the whole-rule fast path.
+	// at is the position of its batch's lexer (p.lex) at the chunk's
+	// first token, for the whole-rule fast path.
 	at lexer.Checkpoint
 }
 
@@ -287,14 +287,13 @@ func (p *parser) wholeRule(c chunk) *ast.RuleDecl {
 	if p.lex == nil {
 		return nil
 	}
-	// Read from a copy of the file's lexer set to the chunk, so that
-	// goroutines share the tokens but not the cursor. The rule must end
+	// Read from a copy of the batch's lexer set to the chunk. The rule must end
 	// exactly where the chunk does (no statement can begin with the
 	// keyword that starts the next chunk).
 	lex := *p.lex
 	lex.LoadCheckpoint(c.at)
 	g, err := parsers().Rule.ParseFromLexer(&lex, participle.AllowTrailing(true))
-	if err != nil || lex.Cursor() != c.to {
+	if err != nil || p.lexFrom+lex.Cursor() != c.to {
 		return nil
 	}
 	return p.fastRule(g)

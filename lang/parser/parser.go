@@ -69,21 +69,31 @@ func (p *parser) parseFile() (*ast.File, diag.List) {
 // it saves.
 const parallelChunks = 256
 
+// batchSize is the number of chunks parsed together: one participle
+// lexer is built for the batch (for the whole-rule fast path), and a
+// worker takes a batch at a time.
+const batchSize = 64
+
 // decls parses every chunk. Chunks are independent, so a large file is
 // parsed in batches on all processors; each worker reports into its own
 // list, and the lists are joined in source order.
 func (p *parser) decls(chunks []chunk) []ast.Decl {
 	out := make([]ast.Decl, len(chunks))
-	p.prepareFastPath(chunks)
+	batches := (len(chunks) + batchSize - 1) / batchSize
+	run := func(w *parser, b int) {
+		cs := chunks[b*batchSize : min((b+1)*batchSize, len(chunks))]
+		w.prepareFastPath(cs)
+		for i, c := range cs {
+			out[b*batchSize+i] = w.decl(c)
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(chunks)/(parallelChunks/4))
 	if !p.parallel || len(chunks) < parallelChunks || workers < 2 {
-		for i, c := range chunks {
-			out[i] = p.decl(c)
+		for b := range batches {
+			run(p, b)
 		}
 		return out
 	}
-	const batch = 64
-	batches := (len(chunks) + batch - 1) / batch
 	diags := make([]diag.List, batches)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -96,9 +106,7 @@ func (p *parser) decls(chunks []chunk) []ast.Decl {
 					return
 				}
 				w.diags = nil
-				for i := b * batch; i < min((b+1)*batch, len(chunks)); i++ {
-					out[i] = w.decl(chunks[i])
-				}
+				run(&w, b)
 				diags[b] = w.diags
 			}
 		})
@@ -138,10 +146,10 @@ type parser struct {
 	diags     diag.List
 	parallel  bool // large files may be parsed on all processors
 	slowRules bool // skip the whole-rule fast path (tests compare both)
-	// lex holds every token of the file for the whole-rule fast path, so
-	// that participle's lexer is built once per file rather than once per
-	// rule; nil when there is no fast path.
-	lex *lexer.PeekingLexer
+	// lex holds the tokens of the batch of chunks being parsed, for the
+	// whole-rule fast path; nil when there is no fast path.
+	lex     *lexer.PeekingLexer
+	lexFrom int // index in toks of the lexer's first token
 }
 
 func newParser(filename string, src []byte) *parser {
@@ -336,20 +344,24 @@ func (r *replay) Next() (lexer.Token, error) {
 	return lexer.Token{Type: tokType(t.Kind), Value: t.Text, Pos: lexer.Position{Offset: int(t.Span.Start)}}, nil
 }
 
-// prepareFastPath builds the file's participle lexer and records where
-// each chunk starts in it.
+// prepareFastPath builds one participle lexer over the tokens of a batch
+// of chunks and records where each chunk starts in it. (One lexer per
+// rule costs an allocation per rule; one per file copies a slice of
+// hundreds of thousands of tokens as it grows.)
 func (p *parser) prepareFastPath(chunks []chunk) {
+	p.lex = nil
 	if p.slowRules || len(chunks) == 0 {
 		return
 	}
-	lex, err := lexer.Upgrade(&replay{toks: p.toks})
+	from, to := chunks[0].from, chunks[len(chunks)-1].to
+	lex, err := lexer.Upgrade(&replay{toks: p.toks[from:to]})
 	if err != nil {
 		return
 	}
-	p.lex = lex
+	p.lex, p.lexFrom = lex, from
 	walk := *lex
 	for i := range chunks {
-		for walk.Cursor() < chunks[i].from {
+		for walk.Cursor() < chunks[i].from-from {
 			walk.Next()
 		}
 		chunks[i].at = walk.MakeCheckpoint()
