@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,69 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+type seed struct {
+	name string
+	src  []byte
+}
+
+// seeds are the golden inputs and the examples: every testdata source,
+// in a fixed order.
+func seeds(t testing.TB) []seed {
+	names, _ := filepath.Glob("testdata/*.input")
+	ex, _ := filepath.Glob("../../examples/*/*.rules")
+	var out []seed
+	for _, name := range append(names, ex...) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, seed{name, b})
+	}
+	return out
+}
+
+// TestCommentsAnywhere inserts comments (with and without blank lines
+// around them) at random places of every seed; whenever the result still
+// parses, formatting must keep every comment, keep the tree and be
+// idempotent.
+func TestCommentsAnywhere(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	inserts := []string{"# c\n", "# d\n  ", "\n\n# e\n", "// f\n "}
+	checked := 0
+	for _, s := range seeds(t) {
+		name := s.name
+		for range 60 {
+			src := append([]byte(nil), s.src...)
+			for range 1 + r.IntN(5) {
+				var at []int
+				for i, c := range src {
+					if c == ' ' || c == '\n' {
+						at = append(at, i+1)
+					}
+				}
+				i := at[r.IntN(len(at))]
+				src = append(src[:i:i], append([]byte(inserts[r.IntN(len(inserts))]), src[i:]...)...)
+			}
+			f, diags := parser.ParseFile(name, src)
+			if diags.HasErrors() {
+				continue
+			}
+			checked++
+			out := File(f)
+			again, diags := Source(name, out)
+			if diags.HasErrors() || !bytes.Equal(again, out) {
+				t.Fatalf("not idempotent for %q:\n%s---\n%s%v", src, out, again, diags)
+			}
+			if dump(t, name, src) != dump(t, name, out) {
+				t.Fatalf("tree or comments changed for %q:\n%s", src, out)
+			}
+		}
+	}
+	if checked < 300 {
+		t.Fatalf("only %d inputs parsed", checked)
+	}
+}
+
 func TestRefusesSyntaxErrors(t *testing.T) {
 	src := []byte("rule \"a\" when order.total => 5 do log(text: \"x\")\n")
 	out, diags := Source("bad.rules", src)
@@ -88,12 +152,8 @@ func TestRefusesSyntaxErrors(t *testing.T) {
 // FuzzFormat: for any input that parses, formatting is idempotent and
 // keeps the tree and every comment.
 func FuzzFormat(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/*.input")
-	ex, _ := filepath.Glob("../../examples/*/*.rules")
-	for _, p := range append(seeds, ex...) {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
+	for _, s := range seeds(f) {
+		f.Add(s.src)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		file, diags := parser.ParseFile("f.rules", src)
@@ -112,4 +172,24 @@ func FuzzFormat(f *testing.F) {
 			t.Fatalf("tree changed:\n%s", once)
 		}
 	})
+}
+
+// TestDocsExample keeps the example of docs/format.md in canonical format.
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```\n")
+	example, _, ok2 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("docs/format.md has no example block")
+	}
+	got, diags := Source("format.md", []byte(example))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if string(got) != example {
+		t.Errorf("the example of docs/format.md is not canonical; formatted:\n%s", got)
+	}
 }
