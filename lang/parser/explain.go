@@ -65,6 +65,11 @@ func (p *parser) checkBrackets(u *unit) bool {
 			stack = stack[:len(stack)-1]
 		}
 	}
+	if len(stack) > 0 && expectsMore(p.toks[last]) {
+		// Half-typed (`email(to: order.buyer.`): what is missing first is
+		// what the last token asks for, which the parser reports.
+		return true
+	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]
 		o := p.toks[top.i]
@@ -237,6 +242,9 @@ func (c *ctx) message() (string, string, token.Span) {
 		}
 		return "unexpected " + describe(cur) + " after the condition of " + rule + `: join conditions with "and" or "or"`, "", noSpan
 	}
+	if cur.Kind == scanner.EOF {
+		return "unexpected end of the " + unitName(c.u.kind) + " after " + describe(prev), "", noSpan
+	}
 	return "unexpected " + describe(cur), "", noSpan
 }
 
@@ -312,6 +320,8 @@ func (c *ctx) stmtMessage() (string, string, bool) {
 		return `expected a name after "let", as in let code = generate_code(pattern: "PK-####")`, "", true
 	case isKw(first, "let") && c.i == c.u.from+2:
 		return `expected "=" after "let ` + prev.Text + `"`, "", true
+	case isKw(first, "let") && c.i > c.u.from+3 && c.i == c.afterPath(c.u.from+3) && !isPunct(cur, "("):
+		return `expected "(" and the arguments after the action name ` + quote(c.text(c.u.from+3, c.i)) + `: let binds the result of an action call`, "", true
 	case isKw(first, "let") && c.i == c.u.from+3:
 		return `expected an action call after "let ` + c.at(c.u.from+1).Text + ` =", as in generate_code(pattern: "PK-####")`, "", true
 	case isKw(prev, "wait") && cur.Kind == scanner.Number:
@@ -366,6 +376,10 @@ func (c *ctx) declMessage() (string, string, bool) {
 	switch kw {
 	case "record", "extend":
 		switch {
+		case isPunct(cur, ","):
+			return `fields are not separated by commas: remove the ","`, "", true
+		case prev.Kind == scanner.Ident && c.at(c.i-2).Text == "list" && isPunct(c.at(c.i-3), ":"):
+			return `expected "<" after "list": write list<` + prev.Text + `>`, "", true
 		case isPunct(prev, "{") || (cur.Kind != scanner.Ident && !isPunct(cur, "}") && !isPunct(prev, ":", "<")):
 			if isPunct(cur, "}") {
 				break
@@ -388,6 +402,8 @@ func (c *ctx) declMessage() (string, string, bool) {
 		return `expected "," or "}" after the value ` + quote(prev.Text) + " in enum " + name, "", true
 	case "statuses":
 		switch {
+		case isPunct(cur, ","):
+			return `status entries are not separated by commas: remove the ","`, "", true
 		case isPunct(prev, "->"):
 			return `expected a phase after "->", such as new_confirmed, processing, completed or cancelled`, "", true
 		case prev.Kind == scanner.String || prev.Kind == scanner.BadString:
@@ -554,6 +570,11 @@ func (c *ctx) exprMessage() (string, string, token.Span, bool) {
 	if !endsOperand(prev) {
 		return "", "", noSpan, false
 	}
+	if next := c.at(c.i + 1); isPunct(cur, ",") && k < 0 && prev.Kind == scanner.Number && next.Kind == scanner.Number &&
+		prev.Span.End == cur.Span.Start && cur.Span.End == next.Span.Start {
+		fixed := prev.Text + "." + next.Text
+		return "decimal numbers are written with a point: " + fixed, fixed, token.Span{Start: prev.Span.Start, End: next.Span.End}, true
+	}
 	// A complete operand is followed by something that cannot continue it.
 	switch {
 	case inCall && prev.Kind == scanner.Ident && isPunct(c.at(c.i-2), "(", ",") && startsOperand(cur):
@@ -606,4 +627,32 @@ func (c *ctx) keywordAsName() (string, bool) {
 		return "", false
 	}
 	return quote(cur.Text) + " is a reserved word and cannot be used as a name: choose another, such as " + cur.Text + "_value", true
+}
+
+// expectsMore reports whether t cannot end anything: an operator, a dot,
+// a colon, a comma or an opening bracket.
+func expectsMore(t scanner.Token) bool {
+	switch t.Kind {
+	case scanner.Punct:
+		return t.Text != ")" && t.Text != "]" && t.Text != "}" && t.Text != "?"
+	case scanner.Keyword:
+		switch t.Text {
+		case "and", "or", "not", "in", "contains", "starts", "with", "matches", "is", "where", "any", "all", "none", "count":
+			return true
+		}
+	}
+	return false
+}
+
+// unitName names what a unit holds, for "unexpected end of ..." messages.
+func unitName(k unitKind) string {
+	switch k {
+	case unitStmt:
+		return "statement"
+	case unitRule:
+		return "rule"
+	case unitExpr:
+		return "expression"
+	}
+	return "declaration"
 }

@@ -43,7 +43,11 @@ func (p *parser) prepass(toks []scanner.Token) {
 					scanner.Token{Kind: scanner.Punct, Text: ">", Span: token.Span{Start: t.Span.Start + 1, End: t.Span.End}})
 				continue
 			}
-			if r, ok := scanner.Replacement(t.Text); ok {
+			r, ok := scanner.Replacement(t.Text)
+			if !ok {
+				r, ok = unicodeOps[t.Text]
+			}
+			if ok {
 				p.report(diag.Diagnostic{Span: t.Span, Severity: diag.Error, Code: diag.BadOperator,
 					Message: foreignMessage(t.Text, r), Suggestion: r})
 				kind := scanner.Punct
@@ -180,3 +184,7 @@ func (p *parser) singleQuoted(toks []scanner.Token, i int) (scanner.Token, int, 
 	text := `"` + string(src[start+1:end]) + `"`
 	return scanner.Token{Kind: scanner.String, Text: text, Span: token.Span{Start: token.Pos(start), End: token.Pos(end + 1)}}, n, true
 }
+
+// unicodeOps are typographic operators a keyboard or a word processor
+// may produce.
+var unicodeOps = map[string]string{"≥": ">=", "≤": "<=", "≠": "!=", "−": "-", "×": "*", "÷": "/"}
