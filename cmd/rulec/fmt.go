@@ -1,5 +1,8 @@
 package main
 
+// This file defines `rulec fmt`, the canonical formatter on the command
+// line (the layout itself is lang/format's; docs/format.md shows it).
+
 import (
 	"bytes"
 	"flag"
@@ -14,14 +17,22 @@ import (
 	"github.com/automat-rules/automat/lang/format"
 )
 
-// runFmt is `rulec fmt [-w] [-d] [-l] [--fail] [PATH...]`.
+// fmtFlags are the flags of one `rulec fmt` call.
+type fmtFlags struct {
+	write, diff, list, fail bool
+}
+
+// runFmt is `rulec fmt [-w] [-d] [-l] [--fail] [PATH...]`. It exits 1 on a
+// syntax error (the file is left as it is) or, with --fail, when a file
+// needs formatting, and 2 on a usage or I/O error.
 func runFmt(e *env, args []string) int {
+	var f fmtFlags
 	fl := flag.NewFlagSet("fmt", flag.ContinueOnError)
 	fl.SetOutput(e.stderr)
-	write := fl.Bool("w", false, "write the result to the file instead of stdout")
-	diff := fl.Bool("d", false, "print a diff of the changes instead of the formatted text")
-	list := fl.Bool("l", false, "list the files whose formatting differs")
-	fail := fl.Bool("fail", false, "exit 1 when a file is not formatted (for pre-commit hooks)")
+	fl.BoolVar(&f.write, "w", false, "write the result to the file instead of stdout")
+	fl.BoolVar(&f.diff, "d", false, "print a diff of the changes instead of the formatted text")
+	fl.BoolVar(&f.list, "l", false, "list the files whose formatting differs")
+	fl.BoolVar(&f.fail, "fail", false, "exit 1 when a file is not formatted (for pre-commit hooks)")
 	fl.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: rulec fmt [-w] [-d] [-l] [--fail] [PATH...]\n\nFormats .rules files (folders recursively) in the canonical layout; with no PATH, stdin to stdout.")
 		fl.PrintDefaults()
@@ -30,30 +41,17 @@ func runFmt(e *env, args []string) int {
 		return exitUsage
 	}
 	if fl.NArg() == 0 {
+		if f.write {
+			fmt.Fprintln(e.stderr, "rulec fmt: -w needs a PATH: standard input cannot be rewritten")
+			return exitUsage
+		}
 		src, err := io.ReadAll(e.stdin)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "rulec fmt: reading stdin: %v\n", err)
 			return exitUsage
 		}
-		out, diags := format.Source("<stdin>", src)
-		if diags.HasErrors() {
-			writeText(e.stderr, diags, false)
-			return exitFail
-		}
-		switch {
-		case *diff:
-			io.WriteString(e.stdout, unifiedDiff("<stdin>", src, out))
-		case *list:
-			if !bytes.Equal(src, out) {
-				fmt.Fprintln(e.stdout, "<stdin>")
-			}
-		default:
-			e.stdout.Write(out)
-		}
-		if *fail && !bytes.Equal(src, out) {
-			return exitFail
-		}
-		return exitOK
+		code, _ := f.one(e, "<stdin>", "", src)
+		return code
 	}
 	files, err := rulesFiles(fl.Args())
 	if err != nil {
@@ -67,34 +65,45 @@ func runFmt(e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "rulec fmt: %v\n", err)
 			return exitUsage
 		}
-		shown := relPath(name)
-		out, diags := format.Source(shown, src)
-		if diags.HasErrors() {
-			writeText(e.stderr, diags, false)
-			code = exitFail
-			continue
+		c, err := f.one(e, relPath(name), name, src)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "rulec fmt: %v\n", err)
+			return exitUsage
 		}
-		changed := !bytes.Equal(src, out)
-		if *list && changed {
-			fmt.Fprintln(e.stdout, shown)
-		}
-		if *diff && changed {
-			io.WriteString(e.stdout, unifiedDiff(shown, src, out))
-		}
-		if *write && changed {
-			if err := writeAtomic(name, out); err != nil {
-				fmt.Fprintf(e.stderr, "rulec fmt: %v\n", err)
-				return exitUsage
-			}
-		}
-		if !*write && !*list && !*diff {
-			e.stdout.Write(out)
-		}
-		if *fail && changed {
-			code = exitFail
-		}
+		code = max(code, c)
 	}
 	return code
+}
+
+// one formats src, shown as shown, and does what the flags ask: print it,
+// list it, diff it, or rewrite path (empty for stdin). It returns exitFail
+// on a syntax error or, with --fail, when src needs formatting, and an
+// error when the file cannot be rewritten.
+func (f fmtFlags) one(e *env, shown, path string, src []byte) (int, error) {
+	out, diags := format.Source(shown, src)
+	if diags.HasErrors() {
+		writeText(e.stderr, diags, false)
+		return exitFail, nil
+	}
+	changed := !bytes.Equal(src, out)
+	if f.list && changed {
+		fmt.Fprintln(e.stdout, shown)
+	}
+	if f.diff && changed {
+		io.WriteString(e.stdout, unifiedDiff(shown, src, out))
+	}
+	if f.write && changed && path != "" {
+		if err := writeAtomic(path, out); err != nil {
+			return exitUsage, err
+		}
+	}
+	if !f.write && !f.list && !f.diff {
+		e.stdout.Write(out)
+	}
+	if f.fail && changed {
+		return exitFail, nil
+	}
+	return exitOK, nil
 }
 
 // rulesFiles expands the paths: files as given, folders to their .rules
@@ -139,16 +148,20 @@ func relPath(name string) string {
 	if err != nil {
 		return name
 	}
-	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(wd, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return rel
 	}
 	return name
 }
 
-// writeAtomic replaces name by data through a temporary file in the same
-// folder and a rename, keeping the file's mode, so an interrupted write
-// never leaves half a file.
+// writeAtomic replaces name by data through a synced temporary file in the
+// same folder and a rename, keeping the file's mode, so an interrupted
+// write never leaves half a file. A symbolic link is followed: the file it
+// points to is rewritten and the link stays.
 func writeAtomic(name string, data []byte) error {
+	if target, err := filepath.EvalSymlinks(name); err == nil {
+		name = target
+	}
 	st, err := os.Stat(name)
 	if err != nil {
 		return err
@@ -158,18 +171,20 @@ func writeAtomic(name string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(st.Mode().Perm())
 	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
