@@ -49,6 +49,7 @@ package format
 import (
 	"bytes"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/automat-rules/automat/lang/ast"
@@ -202,9 +203,9 @@ func (p *printer) flush(pos token.Pos, indent string, keepBlank bool) {
 			continue
 		}
 		if p.trailing(c) {
-			p.cur.WriteString(" " + c.Text)
+			p.cur.WriteString(" " + commentText(c))
 		} else {
-			p.emit(indent, c.Text, keepBlank && p.blankBetween(p.lastEnd, c.Pos))
+			p.emit(indent, commentText(c), keepBlank && p.blankBetween(p.lastEnd, c.Pos))
 		}
 		p.lastEnd = c.Span().End
 	}
@@ -222,12 +223,16 @@ func (p *printer) unit(sp token.Span, indent, text string, keepBlank bool) {
 		if p.inBad(c.Pos) {
 			continue
 		}
-		p.emit(indent, c.Text, blank)
+		p.emit(indent, commentText(c), blank)
 		blank = false
 	}
 	p.emit(indent, text, blank)
 	p.lastEnd = sp.End
 }
+
+// commentText is a comment as printed: without trailing white space (a
+// comment at the very end of a CRLF file keeps its "\r").
+func commentText(c *ast.Comment) string { return strings.TrimRightFunc(c.Text, unicode.IsSpace) }
 
 func width(s string) int { return utf8.RuneCountInString(s) }
 
@@ -395,9 +400,9 @@ func (p *printer) rule(r *ast.RuleDecl, next token.Pos) {
 		switch {
 		case p.inBad(c.Pos):
 		case p.trailing(c):
-			p.cur.WriteString(" " + c.Text)
+			p.cur.WriteString(" " + commentText(c))
 		case p.tf.Position(c.Pos).Column > 1 && !p.blankBetween(p.lastEnd, c.Pos):
-			p.emit("  ", c.Text, false)
+			p.emit("  ", commentText(c), false)
 		default:
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/parser"
@@ -32,7 +33,7 @@ func dump(t testing.TB, name string, src []byte) string {
 	// Comments are compared by text: formatting moves them, never drops
 	// or rewrites one (but trims trailing blanks).
 	for _, c := range f.Comments {
-		b.WriteString(strings.TrimRight(c.Text, " \t\r") + "\n") // trailing blanks are trimmed
+		b.WriteString(strings.TrimRightFunc(c.Text, unicode.IsSpace) + "\n") // trailing blanks are trimmed
 	}
 	return b.String()
 }
