@@ -78,14 +78,6 @@ func Source(filename string, src []byte) ([]byte, diag.List) {
 // inside them.
 func File(f *ast.File) []byte {
 	p := &printer{tf: f.Tok, src: f.Tok.Src, comments: f.Comments, lastEnd: token.NoPos}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.BadDecl, *ast.BadStmt, *ast.BadExpr:
-			p.bad = append(p.bad, n.Span())
-			return false
-		}
-		return true
-	})
 	if d := f.Ruleset; d != nil {
 		p.unit(d.Span(), "", "ruleset "+d.Name.Raw, true)
 	}
@@ -111,7 +103,7 @@ type printer struct {
 	src      []byte
 	comments []*ast.Comment
 	ci       int          // next comment to print
-	bad      []token.Span // Bad nodes, copied verbatim with their comments
+	bad      []token.Span // Bad nodes seen so far: copied verbatim with their comments
 
 	out     []string        // finished lines
 	cur     strings.Builder // the line in progress
@@ -238,7 +230,13 @@ func width(s string) int { return utf8.RuneCountInString(s) }
 
 func span(start, end token.Pos) token.Span { return token.Span{Start: start, End: end} }
 
-func (p *printer) text(sp token.Span) string { return string(p.src[sp.Start:sp.End]) }
+// verbatim is the source text of a Bad node. The comments inside it are
+// part of that text, so they are not printed again: the text is always
+// taken before the line holding it is printed.
+func (p *printer) verbatim(sp token.Span) string {
+	p.bad = append(p.bad, sp)
+	return string(p.src[sp.Start:sp.End])
+}
 
 // decl prints a declaration; next is where the following one starts.
 func (p *printer) decl(d ast.Decl, next token.Pos) {
@@ -279,7 +277,7 @@ func (p *printer) decl(d ast.Decl, next token.Pos) {
 		}
 		p.unit(d.Span(), "", s, true)
 	case *ast.BadDecl:
-		p.unit(d.Span(), "", p.text(d.Span()), true)
+		p.unit(d.Span(), "", p.verbatim(d.Span()), true)
 	}
 }
 
@@ -592,7 +590,7 @@ func (p *printer) stmtText(s ast.Stmt) string {
 		}
 		return out
 	case *ast.BadStmt:
-		return p.text(s.Span())
+		return p.verbatim(s.Span())
 	}
 	return ""
 }
@@ -680,6 +678,6 @@ func (p *printer) exprTo(b *strings.Builder, x ast.Expr) {
 			b.WriteString("empty")
 		}
 	case *ast.BadExpr:
-		b.WriteString(p.text(x.Span()))
+		b.WriteString(p.verbatim(x.Span()))
 	}
 }

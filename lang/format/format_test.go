@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -192,5 +193,60 @@ func TestDocsExample(t *testing.T) {
 	}
 	if string(got) != example {
 		t.Errorf("the example of docs/format.md is not canonical; formatted:\n%s", got)
+	}
+}
+
+// ruleset10k is a generated ruleset of 10,000 rules in one file, with
+// comments, Czech text and conditions to break.
+func ruleset10k() []byte {
+	var src bytes.Buffer
+	for i := range 10000 {
+		fmt.Fprintf(&src, "# pravidlo %d\nrule \"r%d\"\non order.created\nwhen order.total>%d\n and (order.status=\"Vyřízena\" or order.paid=unpaid) once\ndo\n  sms(to:order.buyer.phone,text:\"Objednávka {order.number} č. %d\")\n  wait 2d\n\n", i, i, i, i)
+	}
+	return src.Bytes()
+}
+
+// BenchmarkSource10kRules parses and formats 10,000 rules.
+func BenchmarkSource10kRules(b *testing.B) {
+	src := ruleset10k()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, diags := Source("big.rules", src); diags.HasErrors() {
+			b.Fatal(diags)
+		}
+	}
+}
+
+// BenchmarkFile10kRules formats 10,000 rules already parsed.
+func BenchmarkFile10kRules(b *testing.B) {
+	src := ruleset10k()
+	f, _ := parser.ParseFile("big.rules", src)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		File(f)
+	}
+}
+
+// TestFileKeepsBadNodesVerbatim: File on a tree with syntax errors (Source
+// refuses those, File may be called on them) copies what did not parse as
+// written, and prints each comment exactly once.
+func TestFileKeepsBadNodesVerbatim(t *testing.T) {
+	src := "when order.total>1 do log(text: \"ok\") # good\n" +
+		"rule \"broken\" # inside the broken rule\nwhen order.total > # still inside\n do log(text: \"x\")\n" +
+		"record r { a: string }\n"
+	f, diags := parser.ParseFile("bad.rules", []byte(src))
+	if !diags.HasErrors() {
+		t.Fatal("expected syntax errors")
+	}
+	out := string(File(f))
+	for _, want := range []string{"# good", "# inside the broken rule", "# still inside", "> # still inside"} {
+		if n := strings.Count(out, want); n != 1 {
+			t.Errorf("%q printed %d times in:\n%s", want, n, out)
+		}
+	}
+	if !strings.Contains(out, "when order.total > 1 do log(text: \"ok\") # good\n") || !strings.Contains(out, "record r {\n  a: string\n}\n") {
+		t.Errorf("the good declarations are not formatted:\n%s", out)
 	}
 }
