@@ -1,54 +1,48 @@
-// Package lsp is the Automat language server: `rulec lsp` speaks the
-// Language Server Protocol over stdio (go.lsp.dev/protocol v0.12.0 on
-// go.lsp.dev/jsonrpc2 v0.10.0) and answers from the same front end and
-// compiler as `rulec check`, so codes and ranges are identical.
-//
-// Design. Messages are handled one after another on the connection's read
-// loop, so every handler is fast: text sync only records the new text and
-// schedules a check. Checking (compiler.Check over the document's folder,
-// open buffers overlaid on the disk) runs on a debounce timer in a
-// goroutine of its own; results carry the document versions they were made
-// from, and a result older than the current text is dropped instead of
-// published. Requests that need checked information (hover, definition,
-// references, rename, code actions) check synchronously when the cached
-// package is stale. Completion never depends on the AST of the line being
-// typed: it reads the tokens before the cursor (lang/scanner), so it works
-// in half-typed rules.
-//
-// Every position crosses the protocol boundary through lang/token's UTF-16
-// conversions; inside, positions are byte offsets.
 package lsp
+
+// This file defines Serve, the server's state and its lifecycle methods
+// (initialize, shutdown, exit).
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.uber.org/zap"
+
+	"github.com/automat-rules/automat/lsp/internal/cache"
 )
 
 // Config tunes a server; the zero value is ready to use.
 type Config struct {
 	// Debounce is how long the server waits after the last edit before it
-	// checks; 0 means 150 ms.
+	// checks and publishes diagnostics; 0 means 150 ms.
 	Debounce time.Duration
 	// Logf, when set, receives internal errors (recovered panics, failed
 	// notifications). The server never writes to stdout itself: that is
 	// the protocol stream.
 	Logf func(format string, args ...any)
+
+	// beforeRequest, when set, runs on a request's goroutine before its
+	// handler: the tests make it panic or block until cancelled.
+	beforeRequest func(ctx context.Context, method string)
 }
 
-// Serve runs a language server on rwc until the client sends `exit`, the
-// stream ends or ctx is cancelled. It returns nil after a clean
-// shutdown/exit sequence.
+// ErrExitWithoutShutdown is returned by [Serve] when the client sent
+// `exit` without `shutdown` first; `rulec lsp` then exits with status 1,
+// as the protocol asks.
+var ErrExitWithoutShutdown = errors.New("exit without shutdown")
+
+// Serve runs a language server on rwc (for `rulec lsp`, stdin and stdout
+// joined) until the client sends `exit`, the stream ends or ctx is
+// cancelled. Every goroutine it started has ended when it returns.
 func Serve(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) error {
-	if cfg.Debounce == 0 {
+	if cfg.Debounce <= 0 {
 		cfg.Debounce = 150 * time.Millisecond
 	}
 	if cfg.Logf == nil {
@@ -58,7 +52,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) error {
 	defer cancel()
 
 	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(rwc))
-	s := newServer(cfg, protocol.ClientDispatcher(conn, zap.NewNop()))
+	s := newServer(ctx, cfg, protocol.ClientDispatcher(conn, zap.NewNop()))
 	s.exit = cancel
 	conn.Go(ctx, s.handle(protocol.ServerHandler(s, jsonrpc2.MethodNotFoundHandler)))
 
@@ -68,128 +62,59 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) error {
 	}
 	s.stop()
 	conn.Close()
-	// Closing a blocking stdin does not interrupt a read in progress: the
-	// read loop ends when the client closes its end or the process exits.
-	// Every other stream (pipes, sockets) ends it at once.
+	// A read blocked on a terminal's stdin is not interrupted by Close;
+	// it ends when the client closes its end or the process exits. Pipes
+	// and sockets end at once.
 	select {
 	case <-conn.Done():
 	case <-time.After(time.Second):
 	}
-	if s.exitedCleanly() {
+	s.mu.Lock()
+	exited, shutdown := s.exited, s.shutdown
+	s.mu.Unlock()
+	switch {
+	case exited && !shutdown:
+		return ErrExitWithoutShutdown
+	case exited:
 		return nil
 	}
-	if err := conn.Err(); err != nil && err != io.EOF {
+	if err := conn.Err(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
 		return fmt.Errorf("lsp connection: %w", err)
 	}
 	return nil
-}
-
-// handle wraps the protocol dispatcher: it answers `$/cancelRequest`
-// itself (go.lsp.dev's CancelHandler drops the float64 ids JSON numbers
-// decode to), refuses requests after shutdown, and turns a panic in a
-// handler into an error reply instead of a dead server.
-func (s *server) handle(next jsonrpc2.Handler) jsonrpc2.Handler {
-	return func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) (err error) {
-		replied := false
-		once := func(ctx context.Context, result any, rerr error) error {
-			if replied {
-				return nil
-			}
-			replied = true
-			return reply(ctx, result, rerr)
-		}
-		defer func() {
-			if r := recover(); r != nil {
-				s.cfg.Logf("lsp: panic in %s: %v\n%s", req.Method(), r, debug.Stack())
-				if _, isCall := req.(*jsonrpc2.Call); isCall {
-					_ = once(ctx, nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "internal error in %s: %v", req.Method(), r))
-				}
-			}
-			err = nil // an error here would close the connection
-		}()
-		switch req.Method() {
-		case "$/cancelRequest":
-			s.cancelRequest(req.Params())
-			return nil
-		case "$/setTrace", "$/logTrace":
-			return nil
-		}
-		if call, isCall := req.(*jsonrpc2.Call); isCall && s.isCancelled(call.ID()) {
-			return once(ctx, nil, jsonrpc2.NewError(jsonrpc2.Code(-32800), "request cancelled"))
-		}
-		if s.isShutdown() && req.Method() != "exit" {
-			if _, isCall := req.(*jsonrpc2.Call); isCall {
-				return once(ctx, nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "server is shut down"))
-			}
-			return nil
-		}
-		if err := next(ctx, once, req); err != nil {
-			s.cfg.Logf("lsp: %s: %v", req.Method(), err)
-		}
-		if _, isCall := req.(*jsonrpc2.Call); isCall && !replied {
-			return once(ctx, nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "%s: no reply", req.Method()))
-		}
-		return nil
-	}
-}
-
-// cancelRequest records a cancelled id. Requests are handled in arrival
-// order and quickly, so this matters for requests still queued behind a
-// slow one: they are answered "cancelled" without running.
-func (s *server) cancelRequest(raw json.RawMessage) {
-	var p struct {
-		ID any `json:"id"`
-	}
-	if json.Unmarshal(raw, &p) != nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.cancelled) > 1000 {
-		clear(s.cancelled) // a bound: stale ids are never looked up again
-	}
-	s.cancelled[fmt.Sprint(p.ID)] = true
-}
-
-func (s *server) isCancelled(id jsonrpc2.ID) bool {
-	key := fmt.Sprintf("%v", id) // a number as digits, a string as itself
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cancelled[key] {
-		delete(s.cancelled, key)
-		return true
-	}
-	return false
 }
 
 // server implements protocol.Server.
 type server struct {
 	cfg    Config
 	client protocol.Client
+	cache  *cache.Cache
+	ctx    context.Context // ends when the server stops
 	exit   context.CancelFunc
 
 	mu        sync.Mutex
-	docs      map[protocol.DocumentURI]*document
-	cancelled map[string]bool
+	inflight  map[string]context.CancelFunc // running requests by id
 	shutdown  bool
 	exited    bool
+	snippets  bool                            // the client said it expands snippets
+	published map[protocol.DocumentURI]string // URIs with diagnostics shown, to their folder
 
-	ws workspace // checking and its cache
-
-	wg sync.WaitGroup // background checks
+	diags debouncer
+	wg    sync.WaitGroup // request goroutines
 }
 
 var _ protocol.Server = (*server)(nil)
 
-func newServer(cfg Config, client protocol.Client) *server {
-	s := &server{
+func newServer(ctx context.Context, cfg Config, client protocol.Client) *server {
+	return &server{
 		cfg:       cfg,
 		client:    client,
-		docs:      map[protocol.DocumentURI]*document{},
-		cancelled: map[string]bool{},
+		cache:     cache.New(),
+		ctx:       ctx,
+		exit:      func() {},
+		inflight:  map[string]context.CancelFunc{},
+		published: map[protocol.DocumentURI]string{},
 	}
-	s.ws.init(s)
-	return s
 }
 
 func (s *server) isShutdown() bool {
@@ -198,20 +123,39 @@ func (s *server) isShutdown() bool {
 	return s.shutdown
 }
 
-func (s *server) exitedCleanly() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.exited && s.shutdown
-}
-
-// stop cancels pending checks and waits for running ones, so Serve leaks
-// no goroutine.
+// stop cancels what is pending and waits for what runs, so that no
+// goroutine outlives Serve.
 func (s *server) stop() {
-	s.ws.stop()
+	s.diags.stop()
+	s.mu.Lock()
+	for _, cancel := range s.inflight {
+		cancel()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
+	s.cache.Close()
 }
 
-func (s *server) Initialize(context.Context, *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+// semanticTokensOptions is LSP 3.16's SemanticTokensOptions, which
+// go.lsp.dev/protocol v0.12.0 declares without its fields.
+type semanticTokensOptions struct {
+	Legend protocol.SemanticTokensLegend `json:"legend"`
+	Full   bool                          `json:"full"`
+}
+
+// legend lists the semantic token types and modifiers by index.
+var legend = protocol.SemanticTokensLegend{
+	TokenTypes:     semanticTypes,
+	TokenModifiers: semanticModifiers,
+}
+
+func (s *server) Initialize(_ context.Context, p *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+	if p.Capabilities.TextDocument != nil && p.Capabilities.TextDocument.Completion != nil &&
+		p.Capabilities.TextDocument.Completion.CompletionItem != nil {
+		s.mu.Lock()
+		s.snippets = p.Capabilities.TextDocument.Completion.CompletionItem.SnippetSupport
+		s.mu.Unlock()
+	}
 	return &protocol.InitializeResult{
 		Capabilities: protocol.ServerCapabilities{
 			TextDocumentSync: protocol.TextDocumentSyncOptions{
@@ -220,16 +164,21 @@ func (s *server) Initialize(context.Context, *protocol.InitializeParams) (*proto
 				Save:      &protocol.SaveOptions{},
 			},
 			CompletionProvider: &protocol.CompletionOptions{
-				TriggerCharacters: []string{".", "{", "\"", " ", "("},
+				TriggerCharacters: []string{".", "{", "\"", "=", "(", ",", ":"},
 			},
-			HoverProvider:          true,
-			DefinitionProvider:     true,
-			ReferencesProvider:     true,
-			DocumentSymbolProvider: true,
-			RenameProvider:         &protocol.RenameOptions{PrepareProvider: true},
+			HoverProvider:             true,
+			DefinitionProvider:        true,
+			ReferencesProvider:        true,
+			DocumentHighlightProvider: true,
+			DocumentSymbolProvider:    true,
+			RenameProvider:            &protocol.RenameOptions{PrepareProvider: true},
 			CodeActionProvider: &protocol.CodeActionOptions{
 				CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix},
 			},
+			DocumentFormattingProvider: true,
+			SignatureHelpProvider:      &protocol.SignatureHelpOptions{TriggerCharacters: []string{"(", ","}},
+			// protocol v0.12.0's SemanticTokensOptions lacks the legend.
+			SemanticTokensProvider: &semanticTokensOptions{Legend: legend, Full: true},
 		},
 		ServerInfo: &protocol.ServerInfo{Name: "rulec lsp", Version: "0.1.0"},
 	}, nil
@@ -237,18 +186,61 @@ func (s *server) Initialize(context.Context, *protocol.InitializeParams) (*proto
 
 func (s *server) Initialized(context.Context, *protocol.InitializedParams) error { return nil }
 
+// Shutdown stops the diagnostics; requests still running finish, later
+// ones are refused (dispatch.go).
 func (s *server) Shutdown(context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
-	s.ws.stop()
+	s.diags.stop()
 	return nil
 }
 
+// Exit ends Serve.
 func (s *server) Exit(context.Context) error {
 	s.mu.Lock()
 	s.exited = true
 	s.mu.Unlock()
 	s.exit()
 	return nil
+}
+
+// debouncer runs a function once edits pause, and lets stop wait for a
+// run in progress.
+type debouncer struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+// schedule (re)starts the timer: f runs after delay unless schedule or
+// stop is called first.
+func (d *debouncer) schedule(delay time.Duration, f func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return
+	}
+	if d.timer != nil && d.timer.Stop() {
+		d.wg.Done() // the stopped run never starts
+	}
+	d.wg.Add(1)
+	d.timer = time.AfterFunc(delay, func() {
+		defer d.wg.Done()
+		f()
+	})
+}
+
+// stop cancels a pending run, waits for a running one, and refuses new
+// ones.
+func (d *debouncer) stop() {
+	d.mu.Lock()
+	d.stopped = true
+	if d.timer != nil && d.timer.Stop() {
+		d.wg.Done()
+	}
+	d.timer = nil
+	d.mu.Unlock()
+	d.wg.Wait()
 }

@@ -1,8 +1,8 @@
 package lsp
 
 // This file defines the protocol.Server methods Automat does not offer.
-// Each answers "method not found" instead of panicking, as embedding a nil
-// protocol.Server would (../shared/NOTES.md).
+// Requests answer "method not found" instead of panicking, as embedding a
+// nil protocol.Server would; notifications are accepted and ignored.
 
 import (
 	"context"
@@ -16,15 +16,15 @@ func notImplemented(method string) error {
 }
 
 func (s *server) WorkDoneProgressCancel(_ context.Context, _ *protocol.WorkDoneProgressCancelParams) error {
-	return notImplemented("WorkDoneProgressCancel")
+	return nil // a notification: nothing to do, nothing to answer
 }
 
 func (s *server) LogTrace(_ context.Context, _ *protocol.LogTraceParams) error {
-	return notImplemented("LogTrace")
+	return nil // a notification: nothing to do, nothing to answer
 }
 
 func (s *server) SetTrace(_ context.Context, _ *protocol.SetTraceParams) error {
-	return notImplemented("SetTrace")
+	return nil // a notification: nothing to do, nothing to answer
 }
 
 func (s *server) CodeLens(_ context.Context, _ *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
@@ -48,19 +48,15 @@ func (s *server) Declaration(_ context.Context, _ *protocol.DeclarationParams) (
 }
 
 func (s *server) DidChangeConfiguration(_ context.Context, _ *protocol.DidChangeConfigurationParams) error {
-	return notImplemented("DidChangeConfiguration")
+	return nil // a notification: nothing to do, nothing to answer
 }
 
 func (s *server) DidChangeWorkspaceFolders(_ context.Context, _ *protocol.DidChangeWorkspaceFoldersParams) error {
-	return notImplemented("DidChangeWorkspaceFolders")
+	return nil // a notification: nothing to do, nothing to answer
 }
 
 func (s *server) DocumentColor(_ context.Context, _ *protocol.DocumentColorParams) ([]protocol.ColorInformation, error) {
 	return nil, notImplemented("DocumentColor")
-}
-
-func (s *server) DocumentHighlight(_ context.Context, _ *protocol.DocumentHighlightParams) ([]protocol.DocumentHighlight, error) {
-	return nil, notImplemented("DocumentHighlight")
 }
 
 func (s *server) DocumentLink(_ context.Context, _ *protocol.DocumentLinkParams) ([]protocol.DocumentLink, error) {
@@ -75,10 +71,6 @@ func (s *server) ExecuteCommand(_ context.Context, _ *protocol.ExecuteCommandPar
 	return nil, notImplemented("ExecuteCommand")
 }
 
-func (s *server) FoldingRanges(_ context.Context, _ *protocol.FoldingRangeParams) ([]protocol.FoldingRange, error) {
-	return nil, notImplemented("FoldingRanges")
-}
-
 func (s *server) Implementation(_ context.Context, _ *protocol.ImplementationParams) ([]protocol.Location, error) {
 	return nil, notImplemented("Implementation")
 }
@@ -91,20 +83,8 @@ func (s *server) RangeFormatting(_ context.Context, _ *protocol.DocumentRangeFor
 	return nil, notImplemented("RangeFormatting")
 }
 
-func (s *server) SignatureHelp(_ context.Context, _ *protocol.SignatureHelpParams) (*protocol.SignatureHelp, error) {
-	return nil, notImplemented("SignatureHelp")
-}
-
-func (s *server) Symbols(_ context.Context, _ *protocol.WorkspaceSymbolParams) ([]protocol.SymbolInformation, error) {
-	return nil, notImplemented("Symbols")
-}
-
-func (s *server) TypeDefinition(_ context.Context, _ *protocol.TypeDefinitionParams) ([]protocol.Location, error) {
-	return nil, notImplemented("TypeDefinition")
-}
-
 func (s *server) WillSave(_ context.Context, _ *protocol.WillSaveTextDocumentParams) error {
-	return notImplemented("WillSave")
+	return nil // a notification: nothing to do, nothing to answer
 }
 
 func (s *server) WillSaveWaitUntil(_ context.Context, _ *protocol.WillSaveTextDocumentParams) ([]protocol.TextEdit, error) {
@@ -119,24 +99,12 @@ func (s *server) WillCreateFiles(_ context.Context, _ *protocol.CreateFilesParam
 	return nil, notImplemented("WillCreateFiles")
 }
 
-func (s *server) DidCreateFiles(_ context.Context, _ *protocol.CreateFilesParams) error {
-	return notImplemented("DidCreateFiles")
-}
-
 func (s *server) WillRenameFiles(_ context.Context, _ *protocol.RenameFilesParams) (*protocol.WorkspaceEdit, error) {
 	return nil, notImplemented("WillRenameFiles")
 }
 
-func (s *server) DidRenameFiles(_ context.Context, _ *protocol.RenameFilesParams) error {
-	return notImplemented("DidRenameFiles")
-}
-
 func (s *server) WillDeleteFiles(_ context.Context, _ *protocol.DeleteFilesParams) (*protocol.WorkspaceEdit, error) {
 	return nil, notImplemented("WillDeleteFiles")
-}
-
-func (s *server) DidDeleteFiles(_ context.Context, _ *protocol.DeleteFilesParams) error {
-	return notImplemented("DidDeleteFiles")
 }
 
 func (s *server) CodeLensRefresh(_ context.Context) error {
@@ -153,10 +121,6 @@ func (s *server) IncomingCalls(_ context.Context, _ *protocol.CallHierarchyIncom
 
 func (s *server) OutgoingCalls(_ context.Context, _ *protocol.CallHierarchyOutgoingCallsParams) ([]protocol.CallHierarchyOutgoingCall, error) {
 	return nil, notImplemented("OutgoingCalls")
-}
-
-func (s *server) SemanticTokensFull(_ context.Context, _ *protocol.SemanticTokensParams) (*protocol.SemanticTokens, error) {
-	return nil, notImplemented("SemanticTokensFull")
 }
 
 func (s *server) SemanticTokensFullDelta(_ context.Context, _ *protocol.SemanticTokensDeltaParams) (any, error) {
