@@ -6,6 +6,7 @@ package lsp
 
 import (
 	"context"
+	"path/filepath"
 	"sort"
 
 	"go.lsp.dev/protocol"
@@ -39,7 +40,7 @@ func (s *server) publish(v *cache.View) {
 		if err != nil || s.cache.View().Gen != v.Gen {
 			return
 		}
-		for _, p := range s.diagnosticsOf(snap) {
+		for _, p := range s.diagnosticsOf(snap, folders) {
 			if err := s.client.PublishDiagnostics(context.WithoutCancel(s.ctx), p); err != nil {
 				s.cfg.Logf("lsp: publishing diagnostics: %v", err)
 				return
@@ -62,10 +63,16 @@ func (s *server) publish(v *cache.View) {
 }
 
 // diagnosticsOf converts a snapshot's diagnostics to one notification per
-// checked file of the folder, an empty list ([] rather than null, which
-// some clients ignore) clearing a file, plus clearing notifications for
-// files that had diagnostics before and are no longer checked.
-func (s *server) diagnosticsOf(snap *cache.Snapshot) []*protocol.PublishDiagnosticsParams {
+// checked file, an empty list ([] rather than null, which some clients
+// ignore) clearing a file, plus clearing notifications for files that had
+// diagnostics before and are no longer checked. A file imported from
+// another open folder is left to that folder's own check, so that two
+// checks never take turns publishing for one file.
+func (s *server) diagnosticsOf(snap *cache.Snapshot, open map[string]bool) []*protocol.PublishDiagnosticsParams {
+	mine := func(name string) bool {
+		dir := filepath.Dir(name)
+		return dir == snap.Folder || !open[dir] || !filepath.IsAbs(name)
+	}
 	byURI := map[protocol.DocumentURI]*protocol.PublishDiagnosticsParams{}
 	var order []protocol.DocumentURI
 	get := func(name string) *protocol.PublishDiagnosticsParams {
@@ -82,12 +89,12 @@ func (s *server) diagnosticsOf(snap *cache.Snapshot) []*protocol.PublishDiagnost
 		return p
 	}
 	for _, name := range snap.Files {
-		if name != compiler.StdName {
+		if name != compiler.StdName && mine(name) {
 			get(name)
 		}
 	}
 	for _, d := range snap.Diags {
-		if d.File == nil || d.File.Name == compiler.StdName {
+		if d.File == nil || d.File.Name == compiler.StdName || !mine(d.File.Name) {
 			continue
 		}
 		pd, err := toProtocolDiag(d)

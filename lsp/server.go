@@ -186,13 +186,22 @@ func (s *server) Initialize(_ context.Context, p *protocol.InitializeParams) (*p
 
 func (s *server) Initialized(context.Context, *protocol.InitializedParams) error { return nil }
 
-// Shutdown stops the diagnostics; requests still running finish, later
-// ones are refused (dispatch.go).
+// Shutdown stops the diagnostics and lets the requests still running
+// answer (for up to two seconds; exit cancels the rest). Later requests
+// are refused (dispatch.go).
 func (s *server) Shutdown(context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
 	s.diags.stop()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		s.mu.Lock()
+		n := len(s.inflight)
+		s.mu.Unlock()
+		if n == 0 {
+			break
+		}
+	}
 	return nil
 }
 

@@ -30,6 +30,10 @@ func runLSP(e *env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := lsp.Config{Logf: func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }}
