@@ -125,6 +125,44 @@ test("a server that exits at once: our message says what to do, and it is not re
   }
 });
 
+test("a server that keeps crashing is restarted 4 times, then the user is told", async () => {
+  reset({ "server.path": fake });
+  process.env.FAKE_SERVER_CRASH = "1";
+  try {
+    await ext.activate(context() as never);
+    await until(() => state.errors.length > 0, "the give-up message", 15000);
+  } finally {
+    delete process.env.FAKE_SERVER_CRASH;
+  }
+  assert.equal(started().length, 5, "the first start and 4 restarts");
+  assert.equal(state.errors.length, 1);
+  assert.match(state.errors[0].message, /^Automat: the language server ended 5 times in 3 minutes, so it is not restarted again\./);
+  assert.match(state.errors[0].message, /"Automat: Restart Language Server"/);
+  // The restart command brings it back.
+  fs.rmSync(log);
+  await state.commands.get("automat.restartServer")!();
+  assert.equal(started().length, 1);
+  await ext.deactivate();
+});
+
+test("the bundle VS Code loads (dist/extension.js, built by npm test) starts the server the same way", async () => {
+  const bundle = path.join(root, "dist", "extension.js");
+  assert.ok(fs.existsSync(bundle), "run `npm run build` first (npm test does)");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dist: typeof ext = require(bundle);
+  reset({ "server.path": fake, "server.args": ["-x"] });
+  await dist.activate(context() as never);
+  assert.deepEqual(state.errors, []);
+  assert.deepEqual(
+    started().map((s) => s.args),
+    [["lsp", "-x"]],
+  );
+  assert.ok(state.commands.has("automat.restartServer"));
+  const pid = started()[0].pid;
+  await dist.deactivate();
+  await until(() => !alive(pid), "the server to exit");
+});
+
 test("a missing binary gives the message with a button to the settings", async () => {
   reset({ "server.path": path.join(tmp, "no-such-rulec") });
   state.answer = "Open Settings";
