@@ -738,6 +738,12 @@ func (c *completer) inExpression(clause string) {
 	case last.Text == "wait":
 		c.keywords(sortContext, "until")
 		return
+	case last.Text == "once" && last.Kind == scanner.Keyword:
+		c.keywords(sortContext, "per", "do")
+		return
+	case last.Text == "always" && last.Kind == scanner.Keyword:
+		c.keywords(sortContext, "do")
+		return
 	case last.Text == "let" || last.Text == "matches" || isQuant(last) || last.Text == "(" && n >= 2 && isQuant(toks[n-2]):
 		return // a new name, a regexp, or a quantifier's `(`
 	case endsOperand(last):
@@ -776,9 +782,6 @@ func (c *completer) operators(clause string) {
 			c.keywords(sortContext, "max")
 			break
 		}
-	}
-	if n := len(c.toks); n > 0 && c.toks[n-1].Text == "once" {
-		c.keywords(sortContext, "per", "do")
 	}
 }
 
