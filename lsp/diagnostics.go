@@ -35,12 +35,17 @@ func (s *server) publish(v *cache.View) {
 		names = append(names, f)
 	}
 	sort.Strings(names)
+	claimed := map[protocol.DocumentURI]bool{} // a file imported by two folders is published once
 	for _, folder := range names {
 		snap, err := s.cache.Snapshot(s.ctx, v, folder)
 		if err != nil || s.cache.View().Gen != v.Gen {
 			return
 		}
 		for _, p := range s.diagnosticsOf(snap, folders) {
+			if claimed[p.URI] {
+				continue
+			}
+			claimed[p.URI] = true
 			if err := s.client.PublishDiagnostics(context.WithoutCancel(s.ctx), p); err != nil {
 				s.cfg.Logf("lsp: publishing diagnostics: %v", err)
 				return

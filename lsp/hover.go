@@ -108,6 +108,13 @@ func describe(pkg *compiler.Package, o *compiler.Object) string {
 		b.WriteString("\n\n")
 		b.WriteString(o.Doc)
 	}
+	if o.Kind == compiler.RuleObject {
+		for _, r := range pkg.Rules {
+			if r.Obj == o && r.Freq == ast.Once {
+				b.WriteString("\n\nA `once` rule: its name is its identity in the once-ledger, so renaming it sends its actions again to records that already had them.")
+			}
+		}
+	}
 	if o.File != nil && o.File.Name == compiler.StdName {
 		b.WriteString("\n\n*standard schema*")
 	}

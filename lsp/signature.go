@@ -7,6 +7,7 @@ package lsp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.lsp.dev/protocol"
 
@@ -47,7 +48,7 @@ func (s *server) SignatureHelp(ctx context.Context, p *protocol.SignatureHelpPar
 	if open <= 0 {
 		return nil, nil
 	}
-	a := snap.Pkg.Schema.Action(joinPath(pathBefore(toks[:open])))
+	a := snap.Pkg.Schema.Action(strings.Join(pathBefore(toks[:open]), "."))
 	if a == nil {
 		return nil, nil
 	}
@@ -76,15 +77,4 @@ func (s *server) SignatureHelp(ctx context.Context, p *protocol.SignatureHelpPar
 		sig.Parameters = append(sig.Parameters, protocol.ParameterInformation{Label: fmt.Sprintf("%s: %s", prm.Name, prm.Type)})
 	}
 	return &protocol.SignatureHelp{Signatures: []protocol.SignatureInformation{sig}, ActiveParameter: uint32(active)}, nil
-}
-
-func joinPath(parts []string) string {
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += "."
-		}
-		out += p
-	}
-	return out
 }

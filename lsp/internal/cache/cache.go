@@ -113,16 +113,6 @@ func (v *View) Docs() []*Document {
 	return out
 }
 
-// ByPath returns the open document with the given file name, or nil.
-func (v *View) ByPath(path string) *Document {
-	for _, d := range v.docs {
-		if d.Path == path {
-			return d
-		}
-	}
-	return nil
-}
-
 // Snapshot is a ruleset folder checked at one View: the same
 // compiler.Check as `rulec check` over the folder's rules files, open
 // buffers taking the place of their files on disk (imports included).
