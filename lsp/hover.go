@@ -62,7 +62,7 @@ func (s *server) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	}
 	ref, ok := at.object()
 	if !ok {
-		return nil, nil
+		return keywordHover(at)
 	}
 	r, err := at.doc.Mapper().Range(ref.Span)
 	if err != nil {
@@ -119,4 +119,80 @@ func describe(pkg *compiler.Package, o *compiler.Object) string {
 		b.WriteString("\n\n*standard schema*")
 	}
 	return b.String()
+}
+
+// keywordDocs explains the keywords whose meaning is not obvious from
+// their name (SPEC §1.4, §1.5).
+var keywordDocs = map[string]string{
+	"once":     "`once`: the actions run at most once per rule and record, ever, across restarts. `once per EXPR`: once per rule, record and value of EXPR.",
+	"always":   "`always` (the default): the actions run at every evaluation where the condition holds. On a `schedule` trigger that is every tick.",
+	"per":      "`once per EXPR`: at most once per rule, record and value of EXPR, e.g. `once per shipment.status`.",
+	"schedule": "`on schedule \"CRON\"`: evaluates the rule for every stored record of its subject type at each tick (robfig/cron syntax, `@every 15m`, `@daily`).",
+	"wait":     "`wait 2d`: a durable delay; afterwards the condition is evaluated again and the run stops if it no longer holds. `wait until COND max 3d`: continues as soon as COND holds, or is cancelled when `max` passes.",
+	"until":    "`wait until COND max DURATION`: continues as soon as COND holds on a later event or tick; cancelled when `max` passes.",
+	"let":      "`let name = action(...)`: runs the action and binds its result for the statements after it.",
+	"is":       "`is null`: the value is absent. `is empty`: present and empty (\"\" or an empty list). `is not null`: has a value, even empty. `is not empty`: has a non-empty value.",
+	"empty":    "`is empty`: present and empty (\"\" or an empty list); `is not empty`: has a non-empty value. Absent values are `null`, not empty.",
+	"null":     "`null` is an absent value: `null = x` is false, `null != x` true, ordering with null false, `contains` on null false.",
+	"contains": "`contains`: case-insensitive (Unicode case folding) substring test; false on null.",
+	"starts":   "`starts with`: case-insensitive (Unicode case folding) prefix test; false on null.",
+	"matches":  "`matches \"RE\"`: a Go RE2 regular expression, checked when the ruleset is compiled.",
+	"in":       "`x in [a, b]`: membership; `x not in [...]` is xSale's \"not among\" (true for null).",
+	"any":      "`any(x in LIST where COND)`: some element satisfies COND.",
+	"all":      "`all(x in LIST where COND)`: every element satisfies COND.",
+	"none":     "`none(x in LIST where COND)`: no element satisfies COND.",
+	"count":    "`count(x in LIST where COND)`: the number of elements satisfying COND.",
+	"now":      "`now` is the evaluation time: `order.created_at < now - 3d`.",
+	"not":      "`not` negates a whole condition or group: `not (a or b)` (xSale's negation flag).",
+}
+
+// keywordHover explains the keyword under the cursor, if it is one of
+// keywordDocs.
+func keywordHover(at position) (*protocol.Hover, error) {
+	src := at.doc.Text
+	start := int(at.pos)
+	for start > 0 && isWordByte(src[start-1]) {
+		start--
+	}
+	end := int(at.pos)
+	for end < len(src) && isWordByte(src[end]) {
+		end++
+	}
+	doc, ok := keywordDocs[string(src[start:end])]
+	if !ok || !inCode(at.file, token.Pos(start)) {
+		return nil, nil
+	}
+	r, err := at.doc.Mapper().Range(token.Span{Start: token.Pos(start), End: token.Pos(end)})
+	if err != nil {
+		return nil, nil
+	}
+	return &protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: doc}, Range: &r}, nil
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// inCode reports whether pos is outside comments and strings.
+func inCode(f *ast.File, pos token.Pos) bool {
+	for _, c := range f.Comments {
+		if sp := c.Span(); sp.Start <= pos && pos < sp.End {
+			return false
+		}
+	}
+	inString := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil || inString {
+			return false
+		}
+		sp := n.Span()
+		if pos < sp.Start || pos >= sp.End {
+			return false
+		}
+		if _, ok := n.(*ast.StringLit); ok {
+			inString = true
+		}
+		return true
+	})
+	return !inString
 }

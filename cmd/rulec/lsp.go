@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +29,9 @@ func runLSP(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "usage: rulec lsp\n\nRuns the Automat language server on stdin/stdout (LSP 3.15, UTF-16 positions).")
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
