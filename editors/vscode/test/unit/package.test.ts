@@ -48,4 +48,9 @@ test("packaging: main is the esbuild bundle, vsce needs no prompt (repository, l
   assert.match(pkg.scripts.bundle, /--external:vscode/);
   assert.equal(pkg.scripts["vscode:prepublish"], "npm run build");
   assert.ok(!("vscode" in (pkg.dependencies ?? {})), "the vscode module is the editor's, never a dependency");
+  // The README's relative pictures must resolve under this folder, not the repository root.
+  assert.match(pkg.scripts.package, /--baseImagesUrl https:\/\/github\.com\/automat-rules\/automat\/raw\/HEAD\/editors\/vscode( |$)/);
+  for (const m of fs.readFileSync(path.join(root, "README.md"), "utf8").matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) {
+    assert.ok(fs.existsSync(path.join(root, m[1])), `README picture ${m[1]} is missing`);
+  }
 });
