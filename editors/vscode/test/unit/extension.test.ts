@@ -191,6 +191,10 @@ test("the real `rulec lsp` from this repository starts and initializes", async (
   const before = new Set(children());
   await ext.activate(context() as never);
   assert.deepEqual(state.errors, [], "no error message");
+  if (!fs.existsSync("/proc")) {
+    await ext.deactivate(); // no process table to look at here
+    return;
+  }
   const servers = children().filter((p) => !before.has(p));
   assert.equal(servers.length, 1, "one rulec lsp process");
   await ext.deactivate();
