@@ -404,3 +404,36 @@ func TestCompletionWithoutSnippets(t *testing.T) {
 	conn.Notify(ctx, protocol.MethodExit, nil)
 	waitExit(t, cmd, true)
 }
+
+// The server advertises what it implements, and answers each of it.
+func TestCapabilities(t *testing.T) {
+	c := startServer(t, t.TempDir())
+	b, _ := json.Marshal(c.init.Capabilities)
+	var caps map[string]any
+	json.Unmarshal(b, &caps)
+	for _, k := range []string{"hoverProvider", "completionProvider", "definitionProvider", "typeDefinitionProvider", "referencesProvider",
+		"documentHighlightProvider", "documentSymbolProvider", "workspaceSymbolProvider", "foldingRangeProvider", "renameProvider",
+		"codeActionProvider", "documentFormattingProvider", "signatureHelpProvider", "semanticTokensProvider"} {
+		if caps[k] == nil || caps[k] == false {
+			t.Errorf("capability %s not advertised", k)
+		}
+	}
+	src := "const limit = 5\n\nrule \"a\"\nwhen order.total > limit\ndo\n  log(text: \"x\")\n"
+	c.open("a.rules", src)
+	var folds []protocol.FoldingRange
+	c.call(protocol.MethodTextDocumentFoldingRange, &protocol.FoldingRangeParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: c.doc("a.rules")}}, &folds)
+	if len(folds) != 1 || folds[0].StartLine != 2 || folds[0].EndLine != 5 {
+		t.Errorf("folding ranges %+v", folds)
+	}
+	var syms []protocol.SymbolInformation
+	c.call(protocol.MethodWorkspaceSymbol, &protocol.WorkspaceSymbolParams{Query: "LIM"}, &syms)
+	if len(syms) != 1 || syms[0].Name != "limit" || syms[0].Location.Range.Start != (protocol.Position{Line: 0, Character: 6}) {
+		t.Errorf("workspace symbols %+v", syms)
+	}
+	var locs []protocol.Location
+	c.call(protocol.MethodTextDocumentTypeDefinition, &protocol.TypeDefinitionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: c.doc("a.rules"), Position: pos(t, src, "limit", 2)}}, &locs)
+	if len(locs) != 0 {
+		t.Errorf("type definition of a number const: %+v", locs)
+	}
+}
