@@ -4,6 +4,7 @@ package parser
 // body into statements, and how each chunk becomes one declaration.
 
 import (
+	"bytes"
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -44,8 +45,11 @@ func (p *parser) chunks() []chunk {
 			switch {
 			case declKeywords[t.Text]:
 				// `import statuses.rules`: a keyword as a file name or after
-				// a dot does not start a declaration.
-				split = i == 0 || !(isKw(p.toks[i-1], "import", "ruleset") || isPunct(p.toks[i-1], "."))
+				// a dot on the same line does not start a declaration; on a
+				// later line it does, so a path left dangling while the
+				// user types (`when order.buyer.`) keeps the next rule whole.
+				split = i == 0 || !(isKw(p.toks[i-1], "import", "ruleset") ||
+					isPunct(p.toks[i-1], ".") && !p.newlineBetween(p.toks[i-1], t))
 			case t.Text == "on":
 				split = !inRule || seenOn || seenWhen
 			case t.Text == "when":
@@ -317,4 +321,9 @@ func (p *parser) badStmt(g *grammar.Stmt) ast.Stmt {
 	toks := g.Wait.Tokens
 	first, last := toks[0], toks[len(toks)-1]
 	return &ast.BadStmt{From: pos(first), To: tokSpan(last).End}
+}
+
+// newlineBetween reports whether a line break separates tokens a and b.
+func (p *parser) newlineBetween(a, b scanner.Token) bool {
+	return bytes.IndexByte(p.file.Src[a.Span.End:b.Span.Start], '\n') >= 0
 }

@@ -161,3 +161,20 @@ func dumpNode(t *testing.T, f *token.File, n ast.Node) string {
 	}
 	return b.String()
 }
+
+// A path left dangling at the end of a line while the user types must not
+// swallow the next rule's header.
+func TestDanglingDotKeepsNextRule(t *testing.T) {
+	src := "rule \"a\"\nwhen order.buyer.\n\nrule \"b\"\nwhen order.total > 1 do log(text: \"x\")\n"
+	f, diags := ParseFile("x.rules", []byte(src))
+	if len(diags) != 1 || diags[0].Start().Line != 2 {
+		t.Fatalf("diagnostics = %v", diags)
+	}
+	if len(f.Decls) != 2 {
+		t.Fatalf("%d declarations, want 2", len(f.Decls))
+	}
+	r, ok := f.Decls[1].(*ast.RuleDecl)
+	if !ok || r.Name == nil || r.Name.Value != "b" {
+		t.Fatalf("second declaration = %#v, want rule \"b\"", f.Decls[1])
+	}
+}
