@@ -360,7 +360,7 @@ func (g *gen) rule(r *compiler.Rule) {
 			br.Per = g.valueFragment(r.Per)
 		}
 	}
-	for _, leaf := range clauses(rd.Cond) {
+	for _, leaf := range Clauses(rd.Cond) {
 		br.Clauses = append(br.Clauses, bytecode.Clause{
 			Text: g.source(leaf),
 			Loc:  g.locOf(leaf.Span()),
@@ -387,9 +387,11 @@ func (g *gen) source(n ast.Node) string {
 	return ""
 }
 
-// clauses returns the leaves of a condition: what `and`, `or`, `not` and
-// parentheses join.
-func clauses(e ast.Expr) []ast.Expr {
+// Clauses returns the leaves of a condition (what `and`, `or`, `not` and
+// parentheses join) in the order the generated program numbers its
+// clauses, so that clause values from the VM can be matched to the source
+// (the event log, `rulec explain`).
+func Clauses(e ast.Expr) []ast.Expr {
 	var out []ast.Expr
 	var walk func(ast.Expr)
 	walk = func(e ast.Expr) {

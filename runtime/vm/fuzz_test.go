@@ -8,37 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/automat-rules/automat/lang/ast"
 	"github.com/automat-rules/automat/lang/value"
 	"github.com/automat-rules/automat/runtime/vm"
 )
-
-// clauseExprs returns the leaves of a condition, in the order the code
-// generator numbers clauses.
-func clauseExprs(e ast.Expr) []ast.Expr {
-	var out []ast.Expr
-	var walk func(ast.Expr)
-	walk = func(e ast.Expr) {
-		switch x := e.(type) {
-		case nil:
-		case *ast.ParenExpr:
-			walk(x.X)
-		case *ast.UnaryExpr:
-			walk(x.X)
-		case *ast.BinaryExpr:
-			if x.Op == ast.OpAnd || x.Op == ast.OpOr {
-				walk(x.X)
-				walk(x.Y)
-				return
-			}
-			out = append(out, e)
-		default:
-			out = append(out, e)
-		}
-	}
-	walk(e)
-	return out
-}
 
 // gen draws choices from fuzz input; when the input runs out it keeps
 // answering 0.

@@ -213,7 +213,7 @@ func checkClauses(t *testing.T, f *fixture, rec *vm.Record) {
 	r := &f.prog.Bytecode.Rules[0]
 	for i, c := range r.Clauses {
 		got, err := f.m.Eval(context.Background(), 0, c.PC, &vm.Env{Subject: rec, Now: now})
-		leaf := clauseExprs(f.pkg.Rules[0].Decl.Cond)[i]
+		leaf := codegen.Clauses(f.pkg.Rules[0].Decl.Cond)[i]
 		want, rerr := newRef(f.pkg, rec, now).eval(leaf)
 		if (err != nil) != (rerr != nil) {
 			t.Errorf("clause %q: VM error %v, reference error %v", c.Text, err, rerr)
