@@ -37,7 +37,19 @@ import (
 
 // Decode decodes the JSON object data as a record of type t.
 func (s *Schema) Decode(t int, data []byte) (*vm.Record, error) {
-	d := decoder{s: s, data: data}
+	return s.DecodeRefs(t, data, nil)
+}
+
+// Resolver returns the record of type t whose id is id, or nil when it is
+// not known (the field is then null).
+type Resolver func(t int, id string) (*vm.Record, error)
+
+// DecodeRefs is [Schema.Decode] where a record field may also be given as
+// a JSON string, the id of another record ("order": "O-1" in a shipment):
+// resolve supplies that record. With a nil resolve, such a string is an
+// error, as in Decode.
+func (s *Schema) DecodeRefs(t int, data []byte, resolve Resolver) (*vm.Record, error) {
+	d := decoder{s: s, data: data, resolve: resolve}
 	d.skipSpace()
 	if d.peek() != '{' {
 		return nil, &Error{Msg: "the record must be a JSON object, not " + d.describe()}
@@ -68,6 +80,8 @@ type decoder struct {
 	pos   int
 	depth int    // nesting of records and lists being decoded
 	buf   []byte // scratch for unescaping strings
+
+	resolve Resolver // for records given by id; nil: not allowed
 }
 
 func (d *decoder) peek() byte {
@@ -277,6 +291,17 @@ func (d *decoder) value(t bytecode.Type) (vm.Value, error) {
 		}
 		return wrong("a duration string or a number of seconds")
 	case bytecode.Record:
+		if d.peek() == '"' && d.resolve != nil {
+			id, err := d.text()
+			if err != nil {
+				return vm.Null, err
+			}
+			r, err := d.resolve(int(t.Record), id)
+			if err != nil {
+				return vm.Null, err
+			}
+			return vm.RecordValue(r), nil
+		}
 		if d.peek() != '{' {
 			return wrong("an object")
 		}
@@ -588,4 +613,21 @@ func (d *decoder) skip(depth int) error {
 		return err
 	}
 	return d.syntax("want a value, found " + d.describe())
+}
+
+// DecodeValue decodes one JSON value of type t, as a field of that type is
+// decoded (the engine keeps `let` values this way between the statements
+// of a run that waits).
+func (s *Schema) DecodeValue(t bytecode.Type, data []byte) (vm.Value, error) {
+	d := decoder{s: s, data: data}
+	d.skipSpace()
+	v, err := d.value(t)
+	if err != nil {
+		return vm.Null, err
+	}
+	d.skipSpace()
+	if d.pos != len(d.data) {
+		return vm.Null, &Error{Msg: fmt.Sprintf("extra data after the value: found %s", d.describe())}
+	}
+	return v, nil
 }

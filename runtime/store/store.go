@@ -192,7 +192,13 @@ const (
 	Done    ActionState = "done"
 	Failed  ActionState = "failed" // failed for good (a permanent error)
 	Dead    ActionState = "dead"   // gave up after its retries; can be retried by hand
+	// Unknown: the request may have reached the receiver before it
+	// timed out; not resent on its own (receivers without idempotency
+	// keys would act twice). Retried by hand like a dead one.
 	Unknown ActionState = "unknown"
+	// Skipped: not performed because a required argument was null (SPEC
+	// §1.5); only in the log.
+	Skipped ActionState = "skipped"
 )
 
 // Action is one action of a rule run, queued to be performed by a
