@@ -247,9 +247,11 @@ type LogEntry struct {
 	Action   string          `json:"action,omitempty"`
 	ActionID string          `json:"action_id,omitempty"`
 	Args     json.RawMessage `json:"args,omitempty"`
-	State    ActionState     `json:"state,omitempty"`
-	Attempt  int             `json:"attempt,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	// Result is an action's result (the code of generate_code).
+	Result  json.RawMessage `json:"result,omitempty"`
+	State   ActionState     `json:"state,omitempty"`
+	Attempt int             `json:"attempt,omitempty"`
+	Error   string          `json:"error,omitempty"`
 	// Duration is how long an action attempt took.
 	Duration time.Duration `json:"duration_ns,omitempty"`
 	// Clauses are the values of the condition's clauses (fired entries).
