@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"disasm": {"print a bytecode artifact rule by rule", runDisasm},
 		"fmt":    {"format rules files canonically", runFmt},
 		"lsp":    {"the language server on stdio", runLSP},
+		"run":    {"dry run: events through the rules, printing what would happen", runRun},
 	}
 }
 
