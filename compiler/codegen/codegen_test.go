@@ -81,6 +81,8 @@ func TestConditionCode(t *testing.T) {
 			`subjfield total; const 2; mul; test number >= 100 jf 5; rettrue; retfalse`},
 		{"two values", `order.status = order.channel`,
 			`subjfield status; subjfield channel; cmp string =; jumpiffalse 5; rettrue; retfalse`},
+		{"any with two tests", `any(i in order.items where i.code = "A" or i.name contains "b")`,
+			`subjfield items; iterinit 0; iternext 0 9; localfield 2 item.code; test string = "A" jt 8; localfield 2 item.name; test string contains "B" jt 8; jump 2; rettrue; retfalse`},
 		{"matches", `order.number matches "^2026"`,
 			`testfield number string matches /^2026/ jf 2; rettrue; retfalse`},
 	}

@@ -337,6 +337,9 @@ func (g *gen) simple(e ast.Expr, sense bool) (leaf, bool) {
 	case *ast.PathExpr:
 		return leaf{x, bytecode.MakeFlag(bytecode.PredTrue, bytecode.Bool, sense), 0}, true
 	case *ast.BinaryExpr:
+		if x.Op == ast.OpAnd || x.Op == ast.OpOr {
+			return leaf{}, false // a where clause of several tests
+		}
 		return g.simpleCompare(x, sense)
 	}
 	return leaf{}, false
