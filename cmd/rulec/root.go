@@ -29,12 +29,13 @@ type command struct {
 // commands lists the subcommands; each lives in a file of its own name.
 func commands() map[string]command {
 	return map[string]command{
-		"build":  {"compile a ruleset to a bytecode artifact", runBuild},
-		"check":  {"parse, type-check and lint rules files", runCheck},
-		"disasm": {"print a bytecode artifact rule by rule", runDisasm},
-		"fmt":    {"format rules files canonically", runFmt},
-		"lsp":    {"the language server on stdio", runLSP},
-		"run":    {"dry run: events through the rules, printing what would happen", runRun},
+		"build":   {"compile a ruleset to a bytecode artifact", runBuild},
+		"check":   {"parse, type-check and lint rules files", runCheck},
+		"disasm":  {"print a bytecode artifact rule by rule", runDisasm},
+		"explain": {"show clause by clause why a rule does or does not match a record", runExplain},
+		"fmt":     {"format rules files canonically", runFmt},
+		"lsp":     {"the language server on stdio", runLSP},
+		"run":     {"dry run: events through the rules, printing what would happen", runRun},
 	}
 }
 

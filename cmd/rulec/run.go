@@ -120,6 +120,12 @@ func runRun(e *env, args []string) int {
 // every log entry; rejected lines and run-time errors are reported on
 // stderr as name:line: message, and make failed true.
 func dryRun(ctx context.Context, rs *engine.Ruleset, in io.Reader, name string, emit func(*store.LogEntry), stderr io.Writer, opts ...memstore.Option) (failed bool, err error) {
+	return dryRunSim(ctx, rs, in, name, emit, stderr, nil, opts...)
+}
+
+// dryRunSim is dryRun that also hands out the Sim (for rulec test's
+// explanations of failures).
+func dryRunSim(ctx context.Context, rs *engine.Ruleset, in io.Reader, name string, emit func(*store.LogEntry), stderr io.Writer, simOut **engine.Sim, opts ...memstore.Option) (failed bool, err error) {
 	lineOf := make(map[string]int) // event id → line, for error messages
 	line := 0
 	trace := func(l *store.LogEntry) {
@@ -140,6 +146,9 @@ func dryRun(ctx context.Context, rs *engine.Ruleset, in io.Reader, name string, 
 	sim, err := engine.NewSim(rs, trace, opts...)
 	if err != nil {
 		return false, err
+	}
+	if simOut != nil {
+		*simOut = sim
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), maxEventLine)

@@ -141,3 +141,21 @@ func (c *Config) traceNote(l *store.LogEntry) {
 		c.Trace(l)
 	}
 }
+
+// Snapshots returns the stored snapshots of every record of type typ, by
+// id.
+func (s *Sim) Snapshots(typ string) ([]*store.Snapshot, error) {
+	var out []*store.Snapshot
+	err := s.Store.Update(context.Background(), "default", func(tx store.Tx) error {
+		after := ""
+		for {
+			page, err := tx.Snapshots(typ, after, 100)
+			if err != nil || len(page) == 0 {
+				return err
+			}
+			out = append(out, page...)
+			after = page[len(page)-1].Ref.ID
+		}
+	})
+	return out, err
+}
