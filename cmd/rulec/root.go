@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"fmt":     {"format rules files canonically", runFmt},
 		"lsp":     {"the language server on stdio", runLSP},
 		"run":     {"dry run: events through the rules, printing what would happen", runRun},
+		"test":    {"run the rule tests (*.test files) of ruleset folders", runTest},
 	}
 }
 

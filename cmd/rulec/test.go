@@ -462,6 +462,9 @@ func explainMissing(report *strings.Builder, rs *engine.Ruleset, sim *engine.Sim
 		for k, c := range x.Clauses {
 			fmt.Fprintf(report, "      %d. %s = %s\n", k+1, c.Text, c.Value)
 		}
+		for _, n := range x.Notes {
+			fmt.Fprintf(report, "      %s\n", n)
+		}
 	}
 }
 
