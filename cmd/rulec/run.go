@@ -271,9 +271,18 @@ func (p *jsonPrinter) print(l *store.LogEntry) {
 	if !ok {
 		return
 	}
-	b, _ := json.Marshal(r)
-	p.w.Write(b)
+	p.w.Write(r.marshal())
 	p.w.WriteByte('\n')
+}
+
+// marshal returns the line's JSON without HTML escaping ("100 >= 99"
+// stays readable).
+func (r *runLine) marshal() []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(r)
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'})
 }
 
 func (p *jsonPrinter) flush() {}

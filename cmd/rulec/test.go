@@ -354,7 +354,7 @@ func (t *ruleTest) run(rs *engine.Ruleset, report *strings.Builder, verbose bool
 	got := make([]map[string]any, len(lines))
 	texts := make([]string, len(lines))
 	for i, l := range lines {
-		b, _ := json.Marshal(l)
+		b := l.marshal()
 		texts[i] = string(b)
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()

@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -374,7 +376,7 @@ func (j *job) call(rs *Ruleset, m *vm.Machine, i int, run *store.Run, st *byteco
 	if nullArg != "" {
 		entry.State = store.Skipped
 		entry.Attempt = 0
-		entry.Message = fmt.Sprintf("argument %s is null: action skipped", nullArg)
+		entry.Message = fmt.Sprintf("argument %q is null: action skipped", nullArg)
 		j.log(entry)
 		return true, nil
 	}
@@ -488,11 +490,21 @@ func (j *job) change(rs *Ruleset, run *store.Run, env *vm.Env, name, id string, 
 	if err != nil {
 		return false, "", err
 	}
-	ev := &store.Event{ID: id, Type: ch.event, At: j.now, Record: target, Data: newData, Depth: run.Depth + 1, Cause: run.Event}
+	ev := &store.Event{ID: chainID(run.Event, id), Type: ch.event, At: j.now, Record: target, Data: newData, Depth: run.Depth + 1, Cause: run.Event}
 	if _, err := j.tx.AddEvent(ev); err != nil {
 		return false, "", err
 	}
-	return false, fmt.Sprintf("%s.%s set to %q (event %s)", target, ch.field, val, id), nil
+	return false, fmt.Sprintf("%s.%s set to %q (event %s)", target, ch.field, val, ev.ID), nil
+}
+
+// chainID names the event a change action produces: the id of the chain's
+// first event, "~", and a digest of the action's id (itself made of the
+// causing event, the record, the rule and the statement), so ids stay
+// short down a chain and the same action always produces the same id.
+func chainID(cause, actionID string) string {
+	root, _, _ := strings.Cut(cause, "~")
+	sum := sha256.Sum256([]byte(actionID))
+	return root + "~" + hex.EncodeToString(sum[:5])
 }
 
 // target finds the record a change action changes: the subject itself, or

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+)
+
+// TestScenarios runs the engine's semantic scenarios: each
+// testdata/scenarios/*.txtar holds a ruleset (*.rules sections), an
+// events.jsonl section and the golden output of `rulec run --format json`
+// (section out.jsonl, and stderr when the run reports errors). -update
+// rewrites the golden sections.
+func TestScenarios(t *testing.T) {
+	files, err := filepath.Glob("testdata/scenarios/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			a, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			var wantOut, wantErr string
+			for _, f := range a.Files {
+				switch f.Name {
+				case "out.jsonl":
+					wantOut = string(f.Data)
+				case "stderr":
+					wantErr = string(f.Data)
+				default:
+					if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"run", "--format", "json", "--events", filepath.Join(dir, "events.jsonl"), dir}, nil, &stdout, &stderr)
+			gotErr := strings.ReplaceAll(stderr.String(), dir+string(filepath.Separator), "")
+			if code == exitUsage {
+				t.Fatalf("rulec run: exit %d\n%s", code, gotErr)
+			}
+			if *update {
+				var files []txtar.File
+				for _, f := range a.Files {
+					if f.Name != "out.jsonl" && f.Name != "stderr" {
+						files = append(files, f)
+					}
+				}
+				files = append(files, txtar.File{Name: "out.jsonl", Data: stdout.Bytes()})
+				if gotErr != "" {
+					files = append(files, txtar.File{Name: "stderr", Data: []byte(gotErr)})
+				}
+				a.Files = files
+				if err := os.WriteFile(file, txtar.Format(a), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got := stdout.String(); got != wantOut {
+				t.Errorf("output:\n%s\nwant:\n%s", got, wantOut)
+			}
+			if gotErr != wantErr {
+				t.Errorf("stderr:\n%s\nwant:\n%s", gotErr, wantErr)
+			}
+			if wantCode := map[bool]int{true: exitFail, false: exitOK}[wantErr != ""]; code != wantCode {
+				t.Errorf("exit %d, want %d", code, wantCode)
+			}
+		})
+	}
+}
