@@ -103,7 +103,7 @@ func runExplain(e *env, args []string) int {
 		at = time.Now()
 	}
 	if ref.Type != subject {
-		fmt.Fprintf(e.stderr, "rulec explain: rule %q is about a %s, and %s holds a %s\n", rule.Display(), subject, *recFile, ref.Type)
+		fmt.Fprintf(e.stderr, "rulec explain: rule %q is about %s records, and %s holds a %s record\n", rule.Display(), subject, *recFile, ref.Type)
 		return exitUsage
 	}
 	x, err := engine.Explain(context.Background(), rs, i, recData, at)
@@ -113,8 +113,10 @@ func runExplain(e *env, args []string) int {
 	}
 	x.Record = ref
 	if *format == "json" {
-		b, _ := json.MarshalIndent(x, "", "  ")
-		fmt.Fprintf(e.stdout, "%s\n", b)
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		enc.Encode(x)
 	} else {
 		writeExplanation(e.stdout, rs, rule, x)
 	}

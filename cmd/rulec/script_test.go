@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -22,5 +23,11 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,
+		Setup: func(env *testscript.Env) error {
+			// Rule tests are txtar files, which a script cannot hold.
+			dir, err := filepath.Abs("testdata/ruletest")
+			env.Setenv("RULETEST", dir)
+			return err
+		},
 	})
 }
