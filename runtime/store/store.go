@@ -12,6 +12,12 @@
 // engine changes state only inside [Store.Update], so a state change and
 // the work it causes (log entries, queued actions, chained events, waits)
 // are committed together or not at all.
+//
+// Ids (of events, runs, actions, sequences, once claims) are per tenant:
+// the same id in two tenants names two rows. Stores keep times as UTC
+// microseconds (the engine truncates the times it stores); JSON fields
+// come back equal to what was stored once both are compacted (keys in
+// their order, numbers as written).
 package store
 
 import (
@@ -39,7 +45,9 @@ type Store interface {
 	// returns nil, the events survive a crash.
 	Accept(ctx context.Context, tenant string, events []*Event) (fresh []bool, err error)
 	// Log returns entries of tenant's event log matching q, newest first,
-	// and the cursor of the next page ("" on the last page).
+	// and the cursor of the next page ("" on the last page, even when it
+	// is full). Entries appended later do not shift the pages after a
+	// cursor.
 	Log(ctx context.Context, tenant string, q LogQuery) (entries []*LogEntry, next string, err error)
 	// Close releases the store's resources.
 	Close() error
@@ -60,7 +68,8 @@ type Tx interface {
 	Pending(limit int) ([]*Event, error)
 	// PendingFor is Pending restricted to one record's events.
 	PendingFor(r Ref, limit int) ([]*Event, error)
-	// Done marks an inbox event processed.
+	// Done marks an inbox event processed (ErrNotFound for an unknown
+	// id).
 	Done(eventID string) error
 
 	// Snapshot returns the last stored snapshot of a record, or nil.
@@ -82,7 +91,7 @@ type Tx interface {
 	PutRun(run *Run) error
 	// Run returns the run with the given id, or ErrNotFound.
 	Run(id string) (*Run, error)
-	// DeleteRun removes a run (it ended).
+	// DeleteRun removes a run (it ended); a missing run is no error.
 	DeleteRun(id string) error
 	// RunsOf returns the runs waiting on one record, in the order they
 	// were first stored.
@@ -98,11 +107,13 @@ type Tx interface {
 	NextSeq(name string) (int64, error)
 
 	// Enqueue adds an action to the queue (state pending); an action
-	// with the id of an existing one is an error wrapping ErrDuplicate.
+	// with the id of an existing one is an error wrapping ErrDuplicate,
+	// after which tx stays usable.
 	Enqueue(a *Action) error
 	// Action returns the action with the given id, or ErrNotFound.
 	Action(id string) (*Action, error)
-	// UpdateAction stores a changed action (state, attempt, error, ...).
+	// UpdateAction stores a changed action (state, attempt, error, ...);
+	// ErrNotFound if there is none with its id.
 	UpdateAction(a *Action) error
 	// Actions returns up to limit actions in the given state, ordered by
 	// NextAt then id; DueActions those pending with NextAt not after now.
