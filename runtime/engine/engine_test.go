@@ -14,7 +14,7 @@ import (
 	"github.com/automat-rules/automat/runtime/store/memstore"
 )
 
-func ruleset(t *testing.T, src string) *engine.Ruleset {
+func ruleset(t testing.TB, src string) *engine.Ruleset {
 	t.Helper()
 	pkg, diags := compiler.Check([]compiler.Source{{Name: "t.rules", Src: []byte(src)}}, compiler.Config{})
 	if diags.HasErrors() {

@@ -55,6 +55,11 @@ func NewSim(rs *Ruleset, trace func(*store.LogEntry), opts ...memstore.Option) (
 	return s, nil
 }
 
+// maxSimSteps bounds the ticks and wake-ups one clock move may run, so a
+// mistyped year in an events file fails clearly instead of running for
+// hours.
+const maxSimSteps = 100_000
+
 // Now returns the simulated time.
 func (s *Sim) Now() time.Time { return s.clock.t }
 
@@ -92,7 +97,12 @@ func (s *Sim) Advance(ctx context.Context, t time.Time) error {
 			s.ticks[i].next = s.ticks[i].sched.Next(t)
 		}
 	}
+	steps := 0
 	for {
+		if steps++; steps > maxSimSteps {
+			return fmt.Errorf("the clock jumps from %s to %s over more than %d schedule ticks and waits: advance it in smaller steps or check the time",
+				s.clock.t.Format(time.RFC3339), t.Format(time.RFC3339), maxSimSteps)
+		}
 		due, err := s.Engine.NextDue(ctx)
 		if err != nil {
 			return err
