@@ -1,0 +1,314 @@
+package action_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/automat-rules/automat/runtime/action"
+	"github.com/automat-rules/automat/runtime/action/mailtmpl"
+)
+
+// smtpServer is a real SMTP server (go-smtp) with STARTTLS and AUTH
+// PLAIN, keeping what it receives.
+type smtpServer struct {
+	addr string
+	port int
+
+	mu       sync.Mutex
+	messages []received
+	// behaviour of the next sessions
+	rcptErr  error
+	dataWait time.Duration
+}
+
+type received struct {
+	from, user string
+	to         []string
+	tls        bool
+	data       []byte
+}
+
+func startSMTP(t *testing.T, cert tls.Certificate) *smtpServer {
+	t.Helper()
+	srv := &smtpServer{}
+	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &smtpSession{srv: srv, conn: c}, nil
+	}))
+	s.Domain = "localhost"
+	s.ErrorLog = log.New(io.Discard, "", 0)
+	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.ReadTimeout = 5 * time.Second
+	s.WriteTimeout = 5 * time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	srv.addr = l.Addr().String()
+	srv.port = l.Addr().(*net.TCPAddr).Port
+	return srv
+}
+
+func (s *smtpServer) got() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.messages...)
+}
+
+type smtpSession struct {
+	srv  *smtpServer
+	conn *smtp.Conn
+	msg  received
+}
+
+func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		if user != "shop" || pass != "s3cret-pw" {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+		}
+		s.msg.user = user
+		return nil
+	}), nil
+}
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if s.msg.user == "" {
+		return smtp.ErrAuthRequired
+	}
+	s.msg.from = from
+	_, s.msg.tls = s.conn.TLSConnectionState()
+	return nil
+}
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.srv.mu.Lock()
+	err := s.srv.rcptErr
+	s.srv.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.msg.to = append(s.msg.to, to)
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.srv.mu.Lock()
+	wait := s.srv.dataWait
+	s.msg.data = b
+	s.srv.messages = append(s.srv.messages, s.msg)
+	s.srv.mu.Unlock()
+	time.Sleep(wait)
+	return nil
+}
+func (s *smtpSession) Reset()        { u := s.msg.user; s.msg = received{user: u} }
+func (s *smtpSession) Logout() error { return nil }
+
+var pickupTemplate = mustTemplate("pickup_ready",
+	"Zásilka {shipment.tracking_number} čeká",
+	"Dobrý den {order.buyer.name},\nzásilka {shipment.tracking_number} čeká na {shipment.pickup_point}.\n",
+	"<p>Dobrý den <b>{order.buyer.name}</b>,</p><p>zásilka {shipment.tracking_number} čeká na {shipment.pickup_point}.</p>")
+
+func mustTemplate(name, subject, text, html string) *mailtmpl.Set {
+	t, err := mailtmpl.Parse(name, subject, text, html)
+	if err != nil {
+		panic(err)
+	}
+	s, err := mailtmpl.NewSet(t)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func smtpConfig(srv *smtpServer) action.Config {
+	return action.Config{SMTP: &action.SMTPConfig{
+		Host: "localhost", Port: srv.port, From: "shop@example.com",
+		Username: "shop", PasswordEnv: "SMTP_PASSWORD", Timeout: 3 * time.Second,
+	}}
+}
+
+func TestEmailEndToEnd(t *testing.T) {
+	cert, pool := testCert(t)
+	srv := startSMTP(t, cert)
+	set := newSet(t, smtpConfig(srv), action.Options{
+		Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool,
+	})
+	req := withTemplates(act("email",
+		`{"to": "jan@example.cz", "template": "pickup_ready", "subject": null,
+		  "vars": {"order.buyer.name": "Jan <Novák> & syn"}}`,
+		"shipment", "SH-1",
+		`{"tracking_number": "DR123", "pickup_point": "Praha 1 \"U Nádraží\"", "order": "O-1"}`),
+		pickupTemplate)
+	res := perform(t, set, req)
+	wantClass(t, res, action.OK)
+
+	got := srv.got()
+	if len(got) != 1 {
+		t.Fatalf("server received %d messages, want 1", len(got))
+	}
+	m := got[0]
+	if !m.tls || m.user != "shop" || m.from != "shop@example.com" || strings.Join(m.to, ",") != "jan@example.cz" {
+		t.Fatalf("envelope: tls=%v user=%q from=%q to=%v", m.tls, m.user, m.from, m.to)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(m.data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := new(mime.WordDecoder)
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Zásilka DR123 čeká" {
+		t.Errorf("Subject = %q", subject)
+	}
+	if from := msg.Header.Get("From"); !strings.Contains(from, "shop@example.com") {
+		t.Errorf("From = %q", from)
+	}
+	if to := msg.Header.Get("To"); !strings.Contains(to, "jan@example.cz") {
+		t.Errorf("To = %q", to)
+	}
+	if id := msg.Header.Get("Message-Id"); id != "<act-email-1@example.com>" {
+		t.Errorf("Message-ID = %q, want one from the idempotency key", id)
+	}
+	if !strings.Contains(string(res.Output), "act-email-1@example.com") {
+		t.Errorf("output %s lacks the message id", res.Output)
+	}
+	parts := mimeParts(t, msg)
+	wantText := "Dobrý den Jan <Novák> & syn,\nzásilka DR123 čeká na Praha 1 \"U Nádraží\".\n"
+	if got := strings.ReplaceAll(parts["text/plain"], "\r\n", "\n"); got != wantText {
+		t.Errorf("text part = %q, want %q", got, wantText)
+	}
+	wantHTML := "<p>Dobrý den <b>Jan &lt;Novák&gt; &amp; syn</b>,</p><p>zásilka DR123 čeká na Praha 1 &#34;U Nádraží&#34;.</p>"
+	if got := strings.TrimSpace(parts["text/html"]); got != wantHTML {
+		t.Errorf("HTML part = %q, want %q", got, wantHTML)
+	}
+}
+
+// mimeParts returns the decoded parts of a multipart/alternative message
+// (or its single body) by media type.
+func mimeParts(t *testing.T, msg *mail.Message) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func(enc string, r io.Reader) string {
+		if strings.EqualFold(enc, "quoted-printable") {
+			r = quotedprintable.NewReader(r)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		out[mt] = decode(msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+		return out
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		out[pt] = decode(p.Header.Get("Content-Transfer-Encoding"), p)
+	}
+	return out
+}
+
+func TestEmailFailures(t *testing.T) {
+	cert, pool := testCert(t)
+	srv := startSMTP(t, cert)
+	opts := action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool}
+	req := func(args string) *action.Request {
+		return withTemplates(act("email", args, "shipment", "SH-1",
+			`{"tracking_number": "DR123", "pickup_point": "Brno"}`), pickupTemplate)
+	}
+	good := `{"to": "jan@example.cz", "template": "pickup_ready", "vars": {"order.buyer.name": "Jan"}}`
+
+	t.Run("rejected recipient is permanent", func(t *testing.T) {
+		set := newSet(t, smtpConfig(srv), opts)
+		srv.mu.Lock()
+		srv.rcptErr = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		srv.mu.Unlock()
+		defer func() { srv.mu.Lock(); srv.rcptErr = nil; srv.mu.Unlock() }()
+		wantClass(t, perform(t, set, req(good)), action.Permanent)
+	})
+	t.Run("busy recipient is transient", func(t *testing.T) {
+		set := newSet(t, smtpConfig(srv), opts)
+		srv.mu.Lock()
+		srv.rcptErr = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+		srv.mu.Unlock()
+		defer func() { srv.mu.Lock(); srv.rcptErr = nil; srv.mu.Unlock() }()
+		wantClass(t, perform(t, set, req(good)), action.Transient)
+	})
+	t.Run("wrong password is permanent and not shown", func(t *testing.T) {
+		set := newSet(t, smtpConfig(srv), action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "wrong-pw-42"}), RootCAs: pool})
+		res := perform(t, set, req(good))
+		wantClass(t, res, action.Permanent)
+		if strings.Contains(res.Err.Error(), "wrong-pw-42") {
+			t.Fatalf("error shows the password: %v", res.Err)
+		}
+	})
+	t.Run("untrusted certificate is transient", func(t *testing.T) {
+		set := newSet(t, smtpConfig(srv), action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"})})
+		wantClass(t, perform(t, set, req(good)), action.Transient)
+	})
+	t.Run("nobody listening is transient", func(t *testing.T) {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		cfg := smtpConfig(srv)
+		cfg.SMTP.Port = port
+		wantClass(t, perform(t, newSet(t, cfg, opts), req(good)), action.Transient)
+	})
+	t.Run("no reply after the data is unknown", func(t *testing.T) {
+		cfg := smtpConfig(srv)
+		cfg.SMTP.Timeout = 300 * time.Millisecond
+		srv.mu.Lock()
+		srv.dataWait = time.Second
+		srv.mu.Unlock()
+		defer func() { srv.mu.Lock(); srv.dataWait = 0; srv.mu.Unlock() }()
+		res := perform(t, newSet(t, cfg, opts), req(good))
+		wantClass(t, res, action.Unknown)
+	})
+	t.Run("argument problems are permanent", func(t *testing.T) {
+		set := newSet(t, smtpConfig(srv), opts)
+		for _, args := range []string{
+			`{"template": "pickup_ready"}`,
+			`{"to": "jan@example.cz", "template": "nope"}`,
+			`{"to": "not an address", "template": "pickup_ready", "vars": {"order.buyer.name": "Jan"}}`,
+			`{"to": "jan@example.cz", "template": "pickup_ready"}`, // order.buyer.name has no value
+		} {
+			res := perform(t, set, req(args))
+			if res.Class != action.Permanent {
+				t.Errorf("%s: class %v (%v), want permanent", args, res.Class, res.Err)
+			}
+		}
+	})
+}
