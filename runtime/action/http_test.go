@@ -67,13 +67,13 @@ func status(code int, body string) func(http.ResponseWriter, *http.Request, int)
 func TestSMSBulkGateJSON(t *testing.T) {
 	gw := listen(t, status(200, `{"data": {"status": "accepted", "sms_id": "x1"}}`))
 	set := newSet(t, action.Config{SMS: &action.SMSConfig{
-		URL:       gw.URL + "/api/1.0/simple/transactional",
-		TokenEnv:  "BULKGATE_TOKEN",
-		Auth:      action.SMSAuth{Type: "field", Field: "application_token"},
-		Fields:    action.SMSFields{To: "number", Text: "text", Sender: "sender_id_value"},
-		Sender:    "Shop",
-		Extra:     map[string]any{"application_id": "12345", "unicode": true},
-		Timeout:   2 * time.Second,
+		URL:      gw.URL + "/api/1.0/simple/transactional",
+		TokenEnv: "BULKGATE_TOKEN",
+		Auth:     action.SMSAuth{Type: "field", Field: "application_token"},
+		Fields:   action.SMSFields{To: "number", Text: "text", Sender: "sender_id_value"},
+		Sender:   "Shop",
+		Extra:    map[string]any{"application_id": "12345", "unicode": true},
+		Timeout:  2 * time.Second,
 	}}, action.Options{Env: env(map[string]string{"BULKGATE_TOKEN": "bg-token-777"})})
 	res := perform(t, set, act("sms", `{"to": "+420601234567", "text": "Zásilka DR1 čeká."}`, "shipment", "SH-1", ""))
 	wantClass(t, res, action.OK)
