@@ -1,0 +1,308 @@
+package daemon
+
+// This file defines the daemon's configuration: the YAML file of SPEC §4,
+// the flag-only mode, and their validation.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults of the configuration.
+const (
+	DefaultListen      = "127.0.0.1:8080"
+	DefaultStore       = "sqlite:automat.db"
+	DefaultTenant      = "default"
+	DefaultWorkers     = 4
+	DefaultMaxAttempts = 8
+	DefaultBackoff     = time.Second
+	DefaultMaxBackoff  = 10 * time.Minute
+	DefaultMaxBody     = 1 << 20
+	DefaultMaxBatch    = 1000
+	DefaultMaxDepth    = 64
+	minTokenLen        = 16
+)
+
+// Config is the daemon's configuration. Its zero value is not valid: it
+// has no tenant. [ParseConfig] reads one from YAML and [Config.Resolve]
+// fills in defaults, reads the tokens and checks everything.
+type Config struct {
+	// Listen is the HTTP address (host:port).
+	Listen string `yaml:"listen"`
+	// Store selects the store: "sqlite:PATH" (the default, one local
+	// file), "memory:" (nothing survives a restart; for trying things),
+	// or a postgres:// URL.
+	Store   string         `yaml:"store"`
+	Tenants []TenantConfig `yaml:"tenants"`
+	// Connectors configures the connectors of outside actions. Until
+	// they are built, only "outbox" is read; see [OutboxConfig].
+	Connectors map[string]yaml.Node `yaml:"connectors"`
+	// Workers is how many records' events are processed in parallel per
+	// tenant.
+	Workers int `yaml:"workers"`
+	// Retry is the retry policy of outside actions.
+	Retry RetryConfig `yaml:"retry"`
+	// Limits bound what one request may carry.
+	Limits LimitsConfig `yaml:"limits"`
+
+	// Outbox is the outbox connector's configuration, read from
+	// Connectors["outbox"] by Resolve.
+	Outbox OutboxConfig `yaml:"-"`
+	// Dir is the directory relative paths are read from (the config
+	// file's); "" is the working directory.
+	Dir string `yaml:"-"`
+}
+
+// TenantConfig is one tenant (account): its API token and its ruleset.
+type TenantConfig struct {
+	Name string `yaml:"name"`
+	// TokenEnv names the environment variable holding the token;
+	// TokenFile a file holding it (one token per line: several tokens
+	// let a client rotate its token without downtime). Exactly one is
+	// set.
+	TokenEnv  string `yaml:"token_env"`
+	TokenFile string `yaml:"token_file"`
+	// Rules is a folder of .rules files or an artifact of `rulec build`.
+	Rules string `yaml:"rules"`
+
+	// Tokens are the tenant's tokens, read by Resolve. They are never
+	// logged or printed.
+	Tokens []string `yaml:"-"`
+}
+
+// RetryConfig is how outside actions are retried after a transient
+// failure: attempt n waits about Backoff·2ⁿ⁻¹ (with jitter, at most
+// MaxBackoff); after MaxAttempts attempts the action is dead.
+type RetryConfig struct {
+	MaxAttempts int           `yaml:"max_attempts"`
+	Backoff     time.Duration `yaml:"backoff"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+}
+
+// LimitsConfig bounds a POST /v1/events request.
+type LimitsConfig struct {
+	MaxBody  int64 `yaml:"max_body"`  // bytes
+	MaxBatch int   `yaml:"max_batch"` // events in one request
+	MaxDepth int   `yaml:"max_depth"` // nesting of JSON objects and arrays
+}
+
+// OutboxConfig configures the built-in outbox connector: every outside
+// action is recorded as performed (state done) and, when File is set,
+// also appended to that file as one JSON line.
+type OutboxConfig struct {
+	File string `yaml:"file"`
+}
+
+// ParseConfig reads a configuration file's YAML. Unknown keys are errors,
+// so that a misspelt key does not silently fall back to a default. dir is
+// where relative paths in the file are resolved (the file's directory).
+func ParseConfig(data []byte, dir string) (*Config, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the configuration is empty")
+		}
+		return nil, err
+	}
+	c.Dir = dir
+	return &c, nil
+}
+
+// LoadConfig reads the configuration file at path; relative paths in it
+// are resolved against the file's directory.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ParseConfig(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Env gives the daemon the environment variables it reads (tokens); the
+// daemon's library code never reads the process environment itself.
+type Env func(name string) string
+
+// Resolve fills in defaults, resolves relative paths, reads the tenants'
+// tokens (through getenv and token files) and the outbox connector's
+// section, and checks the whole. Its error lists every problem, each
+// naming its key ("tenants[1].token_env: $ACME_TOKEN is not set").
+func (c *Config) Resolve(getenv Env) error {
+	var errs []string
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, key+": "+fmt.Sprintf(format, args...))
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	c.Store = c.StoreURL()
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.Workers < 1 || c.Workers > 256 {
+		bad("workers", "%d is out of range: want 1 to 256", c.Workers)
+	}
+	r := &c.Retry
+	if r.MaxAttempts == 0 {
+		r.MaxAttempts = DefaultMaxAttempts
+	}
+	if r.Backoff == 0 {
+		r.Backoff = DefaultBackoff
+	}
+	if r.MaxBackoff == 0 {
+		r.MaxBackoff = DefaultMaxBackoff
+	}
+	if r.MaxAttempts < 1 {
+		bad("retry.max_attempts", "want at least 1")
+	}
+	if r.Backoff < 0 || r.MaxBackoff < r.Backoff {
+		bad("retry", "want 0 < backoff <= max_backoff")
+	}
+	l := &c.Limits
+	if l.MaxBody == 0 {
+		l.MaxBody = DefaultMaxBody
+	}
+	if l.MaxBatch == 0 {
+		l.MaxBatch = DefaultMaxBatch
+	}
+	if l.MaxDepth == 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxBody < 1024 || l.MaxBatch < 1 || l.MaxDepth < 4 {
+		bad("limits", "want max_body >= 1024, max_batch >= 1, max_depth >= 4")
+	}
+	if len(c.Tenants) == 0 {
+		bad("tenants", "no tenant: add at least one with a name, a token and rules")
+	}
+	names := make(map[string]int)
+	tokens := make(map[string]string)
+	for i := range c.Tenants {
+		t := &c.Tenants[i]
+		key := fmt.Sprintf("tenants[%d]", i)
+		switch {
+		case t.Name == "":
+			bad(key+".name", "missing")
+		case !validName(t.Name):
+			bad(key+".name", "%q: use letters, digits, '_', '-' and '.' only", t.Name)
+		default:
+			if j, dup := names[t.Name]; dup {
+				bad(key+".name", "tenant %q is already tenants[%d]", t.Name, j)
+			}
+			names[t.Name] = i
+		}
+		if t.Rules == "" {
+			bad(key+".rules", "missing: a folder of .rules files or a `rulec build` artifact")
+		} else {
+			t.Rules = c.path(t.Rules)
+			if _, err := os.Stat(t.Rules); err != nil {
+				bad(key+".rules", "%v", err)
+			}
+		}
+		if len(t.Tokens) == 0 {
+			t.Tokens = c.readTokens(t, key, getenv, bad)
+		}
+		for _, tok := range t.Tokens {
+			if len(tok) < minTokenLen {
+				bad(key, "a token is shorter than %d characters", minTokenLen)
+			}
+			if other, dup := tokens[tok]; dup && other != t.Name {
+				bad(key, "tenant %q has the same token: every tenant needs its own", other)
+			}
+			tokens[tok] = t.Name
+		}
+	}
+	for name, node := range c.Connectors {
+		if name != "outbox" {
+			continue // read by the connectors once they are built
+		}
+		n := node
+		if err := n.Decode(&c.Outbox); err != nil {
+			bad("connectors.outbox", "%v", err)
+		}
+		if c.Outbox.File != "" {
+			c.Outbox.File = c.path(c.Outbox.File)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// StoreURL returns the store's URL with the default applied and a
+// relative sqlite path resolved against the configuration's directory.
+func (c *Config) StoreURL() string {
+	url := c.Store
+	if url == "" {
+		url = DefaultStore
+	}
+	if kind, rest, _ := strings.Cut(url, ":"); kind == "sqlite" && rest != "" && !filepath.IsAbs(rest) && c.Dir != "" {
+		url = "sqlite:" + filepath.Join(c.Dir, rest)
+	}
+	return url
+}
+
+func (c *Config) readTokens(t *TenantConfig, key string, getenv Env, bad func(string, string, ...any)) []string {
+	switch {
+	case t.TokenEnv != "" && t.TokenFile != "":
+		bad(key, "set token_env or token_file, not both")
+	case t.TokenEnv != "":
+		v := ""
+		if getenv != nil {
+			v = strings.TrimSpace(getenv(t.TokenEnv))
+		}
+		if v == "" {
+			bad(key+".token_env", "$%s is not set or empty", t.TokenEnv)
+			return nil
+		}
+		return []string{v}
+	case t.TokenFile != "":
+		data, err := os.ReadFile(c.path(t.TokenFile))
+		if err != nil {
+			bad(key+".token_file", "%v", err)
+			return nil
+		}
+		var toks []string
+		for line := range strings.Lines(string(data)) {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				toks = append(toks, line)
+			}
+		}
+		if len(toks) == 0 {
+			bad(key+".token_file", "%s holds no token", t.TokenFile)
+		}
+		return toks
+	default:
+		bad(key, "no token: set token_env or token_file")
+	}
+	return nil
+}
+
+func (c *Config) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+func validName(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return len(s) <= 100
+}

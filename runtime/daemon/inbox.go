@@ -1,0 +1,200 @@
+package daemon
+
+// This file defines the inbox worker: it takes a tenant's pending events
+// from the store and hands each to the shard of its record, so that the
+// events of one record are processed one at a time in acceptance order
+// while different records are processed in parallel.
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/automat-rules/automat/runtime/store"
+)
+
+// window is how many pending events the dispatcher reads at once; it also
+// bounds the events in flight, so a shard's queue never fills.
+const window = 512
+
+type inbox struct {
+	t      *tenant
+	seed   maphash.Seed
+	shards []chan *store.Event
+	wake   chan struct{}
+
+	mu       sync.Mutex
+	inflight map[string]bool
+	accepted map[string]time.Time // events accepted by this process, for the lag metric
+}
+
+func newInbox(t *tenant) *inbox {
+	in := &inbox{
+		t:        t,
+		seed:     maphash.MakeSeed(),
+		wake:     make(chan struct{}, 1),
+		inflight: make(map[string]bool),
+		accepted: make(map[string]time.Time),
+	}
+	for range t.d.cfg.Workers {
+		in.shards = append(in.shards, make(chan *store.Event, window+16))
+	}
+	return in
+}
+
+func (in *inbox) run() {
+	d := in.t.d
+	d.goWork(in.dispatch)
+	for _, ch := range in.shards {
+		d.goWork(func() { in.shard(ch) })
+	}
+}
+
+// noteAccepted remembers when fresh events were accepted and wakes the
+// dispatcher.
+func (in *inbox) noteAccepted(ids []string, at time.Time) {
+	in.mu.Lock()
+	for _, id := range ids {
+		if len(in.accepted) < 100_000 {
+			in.accepted[id] = at
+		}
+	}
+	in.mu.Unlock()
+	signal(in.wake)
+}
+
+// dispatch reads pending events and hands the ones not in flight to their
+// record's shard, whenever it is woken (new events, a shard done) or the
+// poll interval passed.
+func (in *inbox) dispatch() {
+	d := in.t.d
+	for {
+		if d.stopping() {
+			return
+		}
+		var batch []*store.Event
+		err := d.store.Update(d.work, in.t.name, func(tx store.Tx) error {
+			var err error
+			batch, err = tx.Pending(window)
+			return err
+		})
+		if err != nil {
+			if d.work.Err() != nil {
+				return
+			}
+			d.log.Error("reading the inbox", "tenant", in.t.name, "err", err)
+		}
+		d.metrics.depth.WithLabelValues(in.t.name, "inbox").Set(float64(len(batch)))
+		in.mu.Lock()
+		for _, ev := range batch {
+			if in.inflight[ev.ID] {
+				continue
+			}
+			in.inflight[ev.ID] = true
+			in.shards[in.shardOf(ev.Record)] <- ev
+		}
+		in.mu.Unlock()
+		if !d.sleep(d.opts.Poll, in.wake) {
+			return
+		}
+	}
+}
+
+func (in *inbox) shardOf(r store.Ref) int {
+	var h maphash.Hash
+	h.SetSeed(in.seed)
+	h.WriteString(r.Type)
+	h.WriteByte(0)
+	h.WriteString(r.ID)
+	return int(h.Sum64() % uint64(len(in.shards)))
+}
+
+// shard processes the events handed to it, in order, until Stop.
+func (in *inbox) shard(ch chan *store.Event) {
+	d := in.t.d
+	for {
+		select {
+		case <-d.stop:
+			return
+		case ev := <-ch:
+			if d.stopping() {
+				return
+			}
+			in.handle(ev)
+			in.mu.Lock()
+			delete(in.inflight, ev.ID)
+			at, ok := in.accepted[ev.ID]
+			delete(in.accepted, ev.ID)
+			low := len(in.inflight) < window/2
+			in.mu.Unlock()
+			if ok {
+				d.metrics.lag.WithLabelValues(in.t.name).Observe(time.Since(at).Seconds())
+			}
+			if low {
+				signal(in.wake)
+			}
+		}
+	}
+}
+
+// errPanic marks an event whose processing panicked.
+var errPanic = errors.New("internal error")
+
+// handle processes one event, retrying while the store fails; an event
+// that makes the engine panic, or that the store refuses as a duplicate,
+// is set aside with an error in the log, so that it does not block its
+// record for ever.
+func (in *inbox) handle(ev *store.Event) {
+	d := in.t.d
+	backoff := 50 * time.Millisecond
+	for {
+		err := in.process(ev)
+		if err == nil {
+			d.metrics.processed.WithLabelValues(in.t.name).Inc()
+			return
+		}
+		if d.work.Err() != nil {
+			return // the event stays pending for the next start
+		}
+		if errors.Is(err, errPanic) || errors.Is(err, store.ErrDuplicate) {
+			in.setAside(ev, err)
+			return
+		}
+		d.log.Error("processing an event failed; retrying", "tenant", in.t.name, "event", ev.ID, "record", ev.Record.String(), "err", err, "retry_in", backoff)
+		if !d.sleep(backoff, nil) {
+			return
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// process runs the engine on one event, turning a panic into an error.
+func (in *inbox) process(ev *store.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			in.t.d.metrics.internal.WithLabelValues("inbox").Inc()
+			in.t.d.log.Error("panic processing an event", "tenant", in.t.name, "event", ev.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %v", errPanic, r)
+		}
+	}()
+	return in.t.eng.Process(in.t.d.work, ev)
+}
+
+// setAside marks an event done without running rules, with the reason in
+// the log.
+func (in *inbox) setAside(ev *store.Event, cause error) {
+	d := in.t.d
+	err := d.store.Update(d.work, in.t.name, func(tx store.Tx) error {
+		if err := tx.Done(ev.ID); err != nil {
+			return err
+		}
+		return tx.Append(&store.LogEntry{At: time.Now().UTC().Truncate(time.Microsecond), Kind: store.KindError, Event: ev.ID,
+			Trigger: ev.Type, Record: ev.Record, Error: cause.Error(), Message: "the event was set aside: no rule ran on it"})
+	})
+	if err != nil {
+		d.log.Error("setting an event aside failed", "tenant", in.t.name, "event", ev.ID, "err", err)
+	}
+}
