@@ -1,0 +1,110 @@
+package localstore
+
+// This file defines Log: event-log queries on the reader connections.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/automat-rules/automat/runtime/store"
+)
+
+// defaultLimit is the page size of a LogQuery without a Limit.
+const defaultLimit = 100
+
+// maxLimit bounds a page, whatever the query asks.
+const maxLimit = 10000
+
+// Log implements store.Store. The cursor is the id of the last entry of
+// the page; the next page is the entries with a smaller id, so entries
+// appended meanwhile never shift it.
+func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*store.LogEntry, string, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	where := []string{"tenant = ?"}
+	args := []any{tenant}
+	// index is the index that serves the most selective equality filter;
+	// each ends in id, so the page is a backward range scan.
+	index := ""
+	eq := func(col, v, idx string) {
+		if v == "" {
+			return
+		}
+		where = append(where, col+" = ?")
+		args = append(args, v)
+		if index == "" {
+			index = idx
+		}
+	}
+	eq("event", q.Event, "log_event")
+	eq("record_id", q.Record.ID, "log_record_id")
+	eq("rule", q.Rule, "log_rule")
+	eq("trigger", q.Trigger, "log_trigger")
+	eq("record_type", q.Record.Type, "log_record_type")
+	eq("kind", string(q.Kind), "log_kind")
+	if !q.From.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, micros(q.From))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, micros(q.To))
+	}
+	if q.Cursor != "" {
+		before, err := strconv.ParseInt(q.Cursor, 10, 64)
+		if err != nil || before <= 0 {
+			return nil, "", fmt.Errorf("localstore: bad log cursor %q", q.Cursor)
+		}
+		where = append(where, "id < ?")
+		args = append(args, before)
+	}
+	from := "log"
+	switch {
+	case index != "":
+		from += " INDEXED BY " + index
+	case q.From.IsZero() && q.To.IsZero():
+		from += " INDEXED BY log_all"
+	}
+	// A time range alone is left to the planner: the at index for a
+	// narrow range, a backward scan of log_all for a recent one.
+	query := "SELECT id, " + logCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY id DESC LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	entries, err := scanAll(rows, err, scanEntry)
+	if err != nil {
+		return nil, "", fmt.Errorf("localstore: log: %w", err)
+	}
+	if len(entries) <= limit {
+		return entries, "", nil
+	}
+	entries = entries[:limit]
+	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+}
+
+func scanEntry(rows *sql.Rows) (*store.LogEntry, error) {
+	e := new(store.LogEntry)
+	var at, duration int64
+	var args, result, clauses []byte
+	err := rows.Scan(&e.ID, &at, &e.Kind, &e.Rule, &e.Event, &e.Trigger, &e.Record.Type, &e.Record.ID,
+		&e.Action, &e.ActionID, &args, &result, &e.State, &e.Attempt, &e.Error, &duration, &clauses, &e.Message)
+	if err != nil {
+		return nil, err
+	}
+	e.At, e.Args, e.Result = timeOf(at), raw(args), raw(result)
+	e.Duration = time.Duration(duration)
+	if clauses != nil {
+		if err := json.Unmarshal(clauses, &e.Clauses); err != nil {
+			return nil, fmt.Errorf("log entry %d: clauses: %w", e.ID, err)
+		}
+	}
+	return e, nil
+}
