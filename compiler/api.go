@@ -255,6 +255,10 @@ type Info struct {
 	// Calls binds each action call of a rule body to its action and its
 	// arguments to parameters.
 	Calls map[*ast.CallExpr]*Call
+
+	// Templates holds the template each call with a constant `template`
+	// argument uses, checked in the call's scope.
+	Templates map[*ast.CallExpr]*TemplateUse
 }
 
 // Call is a checked action call: Args[i] is the argument given for

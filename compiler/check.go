@@ -86,6 +86,8 @@ type checker struct {
 	nextID    int
 	ruleNames map[string]*Object
 
+	templates map[string]*template // nil: the ruleset has none (not checked)
+
 	// the rule being checked
 	rule  *ruleState
 	rules []*ruleState
@@ -123,6 +125,8 @@ func newChecker(srcs []Source, cfg Config) *checker {
 		Paths:  make(map[*ast.PathExpr]*Path, size/32),
 		Consts: make(map[ast.Expr]Constant, size/64),
 		Calls:  make(map[*ast.CallExpr]*Call, size/128),
+
+		Templates: make(map[*ast.CallExpr]*TemplateUse),
 	}
 	c := &checker{
 		cfg:  cfg,

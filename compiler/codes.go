@@ -56,6 +56,7 @@ var summaries = map[diag.Code]string{
 	diag.StatusCycle:          "Rules that set order statuses in a loop",
 	diag.WaitNeverRechecked:   "A wait until that no later event of the rule's record can end",
 	diag.UnknownIgnore:        "A silencing comment that names no lint",
+	diag.UnknownTemplate:      "A template the ruleset does not have",
 }
 
 // Summary returns a one-line description of a diagnostic code, or "".

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"golang.org/x/tools/txtar"
 	"os"
 	"regexp"
 	"strings"
@@ -109,8 +110,21 @@ func TestCodesDocumented(t *testing.T) {
 	}
 }
 
+// exampleSources reads a documentation example: one rules file, or a
+// txtar of several files (rules and templates).
+func exampleSources(src string) []Source {
+	if !strings.Contains(src, "\n-- ") && !strings.HasPrefix(src, "-- ") {
+		return []Source{{Name: "example.rules", Src: []byte(src)}}
+	}
+	var srcs []Source
+	for _, f := range txtar.Parse([]byte(src)).Files {
+		srcs = append(srcs, Source{Name: f.Name, Src: f.Data})
+	}
+	return srcs
+}
+
 func hasCode(src string, code diag.Code) bool {
-	_, diags := checkAll([]Source{{Name: "example.rules", Src: []byte(src)}}, Config{})
+	_, diags := checkAll(exampleSources(src), Config{})
 	for _, d := range diags {
 		if d.Code == code {
 			return true
@@ -120,7 +134,7 @@ func hasCode(src string, code diag.Code) bool {
 }
 
 func renderAll(src string) string {
-	_, diags := checkAll([]Source{{Name: "example.rules", Src: []byte(src)}}, Config{})
+	_, diags := checkAll(exampleSources(src), Config{})
 	var b strings.Builder
 	for _, d := range diags {
 		b.WriteString(render(d) + "\n")

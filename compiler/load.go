@@ -4,7 +4,9 @@ package compiler
 // folders.
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,7 +19,8 @@ const Ext = ".rules"
 // Load reads the sources of one ruleset. Each path is a rules file or a
 // folder, whose *.rules files (not those of its subfolders) are read in
 // name order; paths are taken in the order given and a file named twice is
-// read once. Imports are followed later, by [Check]. Load fails on a path
+// read once. A folder's templates/*.txt and *.html files (e-mail
+// templates, see [IsTemplate]) are read too. Imports are followed later, by [Check]. Load fails on a path
 // that does not exist, cannot be read, or is a folder without rules files.
 func Load(paths ...string) ([]Source, error) {
 	var srcs []Source
@@ -58,8 +61,38 @@ func Load(paths ...string) ([]Source, error) {
 				return nil, err
 			}
 		}
+		tmpls, err := templateFiles(filepath.Join(p, TemplateDir))
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range tmpls {
+			if err := add(n); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return srcs, nil
+}
+
+// templateFiles lists the template files of a templates folder, sorted;
+// none when the folder does not exist.
+func templateFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		name := filepath.Join(dir, e.Name())
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") && IsTemplate(name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // rulesFiles lists the rules files directly in dir, sorted by name.

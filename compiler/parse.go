@@ -38,6 +38,7 @@ func (c *checker) parseAll() {
 		c.report(d)
 	}
 
+	c.takeTemplates()
 	seen := make(map[string]bool)
 	queue := append([]Source(nil), c.srcs...)
 	for _, s := range queue {

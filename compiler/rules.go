@@ -463,6 +463,11 @@ func (c *checker) args(call *ast.CallExpr, a *Action) {
 		}
 	}
 	c.info.Calls[call] = bound
+	if p := a.Param("template"); p != nil {
+		if lit, ok := bound.Args[p.Index].(*ast.StringLit); ok {
+			c.template(call, lit)
+		}
+	}
 	var missing []string
 	for i, p := range a.Params {
 		if given[i] == nil && !types.IsOptional(p.Type) {

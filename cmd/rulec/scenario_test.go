@@ -35,7 +35,11 @@ func TestScenarios(t *testing.T) {
 				case "stderr":
 					wantErr = string(f.Data)
 				default:
-					if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+					name := filepath.Join(dir, filepath.FromSlash(f.Name))
+					if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(name, f.Data, 0o644); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -74,7 +74,7 @@ import (
 const Magic = "AUTOMATB"
 
 // Version is the artifact format version this package reads and writes.
-const Version = 1
+const Version = 2
 
 const (
 	headerSize   = 8 + 2 + 2 + 32 + 8

@@ -76,6 +76,7 @@ const (
 	OpRetTrue   //         - OpRetTrue -: ends a condition, true
 	OpRetFalse  //         - OpRetFalse -: ends a condition, false
 	OpLen       //         x OpLen n: length of a string (characters) or list; null stays null
+	OpHTML      //         x OpHTML s: the text of x, HTML-escaped (values interpolated into an e-mail's HTML part)
 	opNoOperand // sentinel: opcodes below have no operand
 
 	OpConst        //        - OpConst k                 B: constant
@@ -168,6 +169,7 @@ var opNames = [...]string{
 	OpRetTrue:      "rettrue",
 	OpRetFalse:     "retfalse",
 	OpLen:          "len",
+	OpHTML:         "html",
 	opNoOperand:    "",
 	OpConst:        "const",
 	OpField:        "field",
@@ -251,6 +253,7 @@ var stackIO = [...]struct{ pop, push int8 }{
 	OpRetTrue:      {0, 0},
 	OpRetFalse:     {0, 0},
 	OpLen:          {1, 1},
+	OpHTML:         {1, 1},
 	opNoOperand:    {0, 0},
 	OpConst:        {0, 1},
 	OpField:        {1, 1},

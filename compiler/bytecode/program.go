@@ -283,7 +283,9 @@ type Stmt struct {
 }
 
 // Arg is one argument of an action call: the parameter's index and name
-// and the entry of the fragment computing it. When the fragment yields
+// and the entry of the fragment computing it. Param is -1 for a part of
+// the call's template (subject, text, html), rendered by the engine for
+// the connector. When the fragment yields
 // null and the parameter is not optional, the engine skips the action and
 // logs the argument's name (SPEC §1.5).
 type Arg struct {

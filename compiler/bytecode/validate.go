@@ -316,7 +316,7 @@ func (v *validator) rule(r *Rule, end *int32) error {
 				return fmt.Errorf("statement %d: let local %d out of range", i, s.Let)
 			}
 			for _, a := range s.Args {
-				if a.Param < 0 || int(a.Param) >= len(p.Actions[s.Action].Params) {
+				if a.Param < -1 || int(a.Param) >= len(p.Actions[s.Action].Params) {
 					return fmt.Errorf("statement %d: parameter %d out of range", i, a.Param)
 				}
 				if err := entry(fmt.Sprintf("statement %d argument %s", i, a.Name), a.PC, false); err != nil {

@@ -447,6 +447,17 @@ func (g *gen) valueFragment(e ast.Expr) int32 {
 	return entry
 }
 
+// textFragment compiles a template part as a fragment returning its
+// text; its code is located at the call that uses the template.
+func (g *gen) textFragment(lit *ast.StringLit, html bool) int32 {
+	entry := g.pc()
+	g.interpText(lit, html)
+	g.op(bytecode.OpReturn)
+	g.patch()
+	g.trackStack(entry, false)
+	return entry
+}
+
 // trackStack raises MaxStack to what the fragment at entry needs.
 func (g *gen) trackStack(entry int32, cond bool) {
 	d, err := bytecode.StackDepth(g.p.Code, entry, g.pc(), cond)
@@ -505,6 +516,34 @@ func (g *gen) call(st *bytecode.Stmt, call *ast.CallExpr) {
 		}
 		prm := c.Action.Params[i]
 		st.Args = append(st.Args, bytecode.Arg{Param: int32(i), Name: prm.Name, PC: g.valueFragment(arg)})
+	}
+	if u := g.info.Templates[call]; u != nil {
+		g.templateArgs(st, c, u)
+	}
+}
+
+// templateArgs adds the rendered parts of a call's template as arguments
+// outside the action's parameters (Param -1): "subject" (unless the call
+// gives one), "text" and "html", whose interpolated values are
+// HTML-escaped. Connectors send them as they are.
+func (g *gen) templateArgs(st *bytecode.Stmt, c *compiler.Call, u *compiler.TemplateUse) {
+	given := func(name string) bool {
+		for _, a := range st.Args {
+			if a.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, part := range []struct {
+		name string
+		lit  *ast.StringLit
+		html bool
+	}{{"subject", u.Subject, false}, {"text", u.Text, false}, {"html", u.HTML, true}} {
+		if part.lit == nil || given(part.name) {
+			continue
+		}
+		st.Args = append(st.Args, bytecode.Arg{Param: -1, Name: part.name, PC: g.textFragment(part.lit, part.html)})
 	}
 }
 

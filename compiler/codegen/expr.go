@@ -146,13 +146,20 @@ func (g *gen) path(p *ast.PathExpr) {
 }
 
 // interp pushes an interpolated string.
-func (g *gen) interp(lit *ast.StringLit) {
+func (g *gen) interp(lit *ast.StringLit) { g.interpText(lit, false) }
+
+// interpText pushes an interpolated string; html escapes the
+// interpolated values (not the literal text).
+func (g *gen) interpText(lit *ast.StringLit, html bool) {
 	n := 0
 	for _, part := range lit.Parts {
 		switch {
 		case part == nil:
 		case part.Path != nil:
 			g.value(part.Path)
+			if html {
+				g.op(bytecode.OpHTML)
+			}
 			n++
 		case part.Text != "":
 			g.emit(bytecode.Instr{Op: bytecode.OpConst, B: g.konst(bytecode.Const{Kind: bytecode.String, Str: nfc(part.Text)})})

@@ -305,10 +305,16 @@ const (
 	//
 	//	# automat:ignore AlwaysFalsy
 	UnknownIgnore
+
+	// UnknownTemplate: an action names a template the ruleset's templates
+	// folder does not hold (or one with an HTML part only).
+	//
+	//	email(to: order.buyer.email, template: "pickup_redy")
+	UnknownTemplate
 )
 
 // MaxCompilerCode is the highest compiler code defined.
-const MaxCompilerCode = UnknownIgnore
+const MaxCompilerCode = UnknownTemplate
 
 // names holds the printed form of each code; a test checks that every code
 // has one and a doc example in docs/diagnostics.md.
@@ -363,6 +369,7 @@ var names = [...]string{
 	StatusCycle:          "StatusCycle",
 	WaitNeverRechecked:   "WaitNeverRechecked",
 	UnknownIgnore:        "UnknownIgnore",
+	UnknownTemplate:      "UnknownTemplate",
 }
 
 // String returns the code's stable name, as printed in brackets after a

@@ -52,8 +52,16 @@ func decodeString(from token.Pos, raw string, report func(diag.Diagnostic)) *ast
 		}
 		return s
 	}
+	decodeParts(s, from, raw, 1, end, true, errAt)
+	return s
+}
+
+// decodeParts splits raw[start:end] into literal text and interpolations
+// (appended to s.Parts, with s.Value set); escapes says whether
+// backslash escapes are decoded (string literals) or kept (templates).
+func decodeParts(s *ast.StringLit, from token.Pos, raw string, start, end int, escapes bool, errAt func(a, b int, msg, fix string)) {
 	var val, text strings.Builder
-	litStart := 1
+	litStart := start
 	flush := func(at int) {
 		if at > litStart {
 			s.Parts = append(s.Parts, &ast.StringPart{From: from + token.Pos(litStart), To: from + token.Pos(at), Text: text.String()})
@@ -64,10 +72,10 @@ func decodeString(from token.Pos, raw string, report func(diag.Diagnostic)) *ast
 		val.WriteString(str)
 		text.WriteString(str)
 	}
-	for i := 1; i < end; {
+	for i := start; i < end; {
 		c := raw[i]
-		switch c {
-		case '\\':
+		switch {
+		case c == '\\' && escapes:
 			n, dec, ok := escape(raw[i:end])
 			if !ok {
 				seq := raw[i : i+n]
@@ -83,7 +91,7 @@ func decodeString(from token.Pos, raw string, report func(diag.Diagnostic)) *ast
 				lit(dec)
 			}
 			i += n
-		case '{':
+		case c == '{':
 			if i+1 < end && raw[i+1] == '{' {
 				lit("{")
 				i += 2
@@ -110,7 +118,7 @@ func decodeString(from token.Pos, raw string, report func(diag.Diagnostic)) *ast
 			val.WriteString(raw[i : j+1])
 			i = j + 1
 			litStart = i
-		case '}':
+		case c == '}':
 			if i+1 < end && raw[i+1] == '}' {
 				lit("}")
 				i += 2
@@ -127,7 +135,21 @@ func decodeString(from token.Pos, raw string, report func(diag.Diagnostic)) *ast
 	}
 	flush(end)
 	s.Value = val.String()
-	return s
+}
+
+// ParseText parses the text of a template (an e-mail's subject, text or
+// HTML part) in f, from offset start to end: literal text with {path}
+// interpolations, "{{" and "}}" for literal braces; backslashes are
+// literal. Spans are offsets in f.
+func ParseText(f *token.File, start, end int) (*ast.StringLit, diag.List) {
+	var diags diag.List
+	raw := string(f.Src[:end])
+	s := &ast.StringLit{From: token.Pos(start), To: token.Pos(end), Raw: raw[start:end]}
+	decodeParts(s, 0, raw, start, end, false, func(a, b int, msg, fix string) {
+		diags = append(diags, diag.Diagnostic{File: f, Span: token.Span{Start: token.Pos(a), End: token.Pos(b)},
+			Severity: diag.Error, Code: diag.BadString, Message: strings.Replace(msg, "the string", "the template", 1), Suggestion: fix})
+	})
+	return s, diags
 }
 
 // closed reports whether raw ends with a closing quote that is not

@@ -359,7 +359,8 @@ func (j *job) call(rs *Ruleset, m *vm.Machine, i int, run *store.Run, st *byteco
 		if k == 0 {
 			firstArg = v
 		}
-		if v.IsNull() && !a.Params[arg.Param].Type.Optional && nullArg == "" {
+		// Param -1: a template part, never null.
+		if v.IsNull() && arg.Param >= 0 && !a.Params[arg.Param].Type.Optional && nullArg == "" {
 			nullArg = arg.Name
 		}
 		if k > 0 {

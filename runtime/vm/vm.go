@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"math"
 	"time"
 
@@ -754,6 +755,10 @@ func (m *Machine) slow(in *bytecode.Instr, pc int32, sp int) (int, error) {
 		if x.k != bytecode.Null {
 			*x = Number(value.FromInt(int64(x.length())))
 		}
+	case bytecode.OpHTML:
+		x := &stack[sp-1]
+		m.buf = x.AppendText(m.buf[:0])
+		*x = String(html.EscapeString(string(m.buf)))
 	case bytecode.OpInterp:
 		n := int(in.A)
 		buf := m.buf[:0]
