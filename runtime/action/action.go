@@ -108,7 +108,8 @@ var ErrNoConnector = errors.New("no connector performs this action")
 // Set holds the configured connectors by action name. It is safe for
 // concurrent use.
 type Set struct {
-	byName map[string]*limited
+	byName  map[string]*limited
+	secrets []secret // every secret of every connector
 }
 
 // Perform performs r's action with the connector for its name, within
@@ -131,8 +132,23 @@ func (s *Set) Perform(ctx context.Context, r *Request) Result {
 	if res.Class != OK && res.Err == nil {
 		res.Err = errors.New(r.Action.Name + ": failed")
 	}
+	if res.Err != nil {
+		if msg := scrub(res.Err.Error(), s.secrets...); msg != res.Err.Error() {
+			res.Err = &scrubbed{msg: msg, err: res.Err}
+		}
+	}
 	return res
 }
+
+// scrubbed is an error whose text had a secret replaced; it unwraps to
+// the original for errors.Is.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
 
 // Has reports whether some connector performs the action called name.
 func (s *Set) Has(name string) bool { return s.byName[name] != nil }

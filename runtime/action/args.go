@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -63,10 +64,21 @@ func scalarText(raw json.RawMessage) (string, bool) {
 	return string(raw), true
 }
 
-// field returns the value at a dotted path in a JSON object, or false.
+// field returns the value at a dotted path in a JSON object, or false; a
+// segment that is a number indexes a list ("results.0.id").
 func field(obj json.RawMessage, path string) (json.RawMessage, bool) {
 	cur := obj
 	for _, key := range strings.Split(path, ".") {
+		cur = bytes.TrimSpace(cur)
+		if len(cur) > 0 && cur[0] == '[' {
+			var list []json.RawMessage
+			i, err := strconv.Atoi(key)
+			if err != nil || json.Unmarshal(cur, &list) != nil || i < 0 || i >= len(list) {
+				return nil, false
+			}
+			cur = list[i]
+			continue
+		}
 		var m map[string]json.RawMessage
 		if len(cur) == 0 || json.Unmarshal(cur, &m) != nil {
 			return nil, false

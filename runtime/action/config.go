@@ -4,14 +4,18 @@ package action
 // (SPEC §4 `connectors:`) and its validation.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is the `connectors:` section of automatd's config file. The yaml
@@ -183,6 +187,35 @@ type RESTConfig struct {
 	Result  string        `yaml:"result,omitempty"`
 	Timeout time.Duration `yaml:"timeout,omitempty"`
 	Limits  `yaml:",inline"`
+}
+
+// ParseConfig decodes the YAML of the connectors section (the mapping
+// under `connectors:`) strictly: an unknown key is an error, so a
+// misspelt setting does not silently fall back to a default. Top-level
+// keys listed in ignore (connectors the daemon itself implements) are
+// skipped. It does not validate; [New] does.
+func ParseConfig(data []byte, ignore ...string) (Config, error) {
+	var w struct {
+		Config `yaml:",inline"`
+		Other  map[string]yaml.Node `yaml:",inline"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&w); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("connectors: %w", err)
+	}
+	var p problems
+	for _, k := range sortedKeys(w.Other) {
+		known := false
+		for _, x := range ignore {
+			known = known || x == k
+		}
+		if !known {
+			n := w.Other[k]
+			p.add("connectors."+k, "line %d: unknown connector (smtp, sms, webhook, shoptet or rest)", n.Line)
+		}
+	}
+	return w.Config, p.err()
 }
 
 // reserved are action names a REST connector may not take: the built-in
@@ -379,8 +412,8 @@ func (r *RESTConfig) validate(p *problems, at string) {
 		})
 	}
 	oneSecret(p, at, "secret", r.SecretEnv, r.SecretFile, false)
-	if r.Result != "" && !validPath(r.Result) {
-		p.add(at+".result", "%q is not a dotted path like data.id", r.Result)
+	if r.Result != "" && !validResultPath(r.Result) {
+		p.add(at+".result", "%q is not a dotted path like data.id or results.0.id", r.Result)
 	}
 	checkTimeout(p, at, r.Timeout)
 	checkLimits(p, at, r.Limits)
@@ -521,6 +554,17 @@ func validPath(s string) bool {
 			if !(unicode.IsLetter(r) || r == '_' || (i > 0 && unicode.IsDigit(r))) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// validResultPath reports whether s is a dotted path of names and list
+// indexes.
+func validResultPath(s string) bool {
+	for _, seg := range strings.Split(s, ".") {
+		if !validPath(seg) && strings.Trim(seg, "0123456789") != "" || seg == "" {
+			return false
 		}
 	}
 	return true

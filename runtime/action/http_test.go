@@ -21,6 +21,7 @@ import (
 // hit is one request a test listener received.
 type hit struct {
 	method, path, query string
+	rawPath             string // path as sent, escaped
 	header              http.Header
 	body                []byte
 }
@@ -40,7 +41,7 @@ func listen(t *testing.T, reply func(w http.ResponseWriter, r *http.Request, n i
 	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		l.mu.Lock()
-		l.hits = append(l.hits, hit{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), b})
+		l.hits = append(l.hits, hit{r.Method, r.URL.Path, r.URL.RawQuery, r.URL.EscapedPath(), r.Header.Clone(), b})
 		n := len(l.hits)
 		l.mu.Unlock()
 		if l.reply != nil {

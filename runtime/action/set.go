@@ -27,6 +27,8 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// Now is the clock of webhook timestamps; nil is time.Now.
 	Now func() time.Time
+
+	loaded *[]secret // every secret read, for scrubbing errors
 }
 
 // secret holds a password, token or signing key. It prints as
@@ -64,7 +66,7 @@ func (o *Options) loadSecret(at, name, env, file string) (secret, error) {
 		if v == "" {
 			return secret{}, fmt.Errorf("%s.%s_env: environment variable %s is empty", at, name, env)
 		}
-		return secret{&v}, nil
+		return o.keep(secret{&v}), nil
 	case file != "":
 		if o.ReadFile == nil {
 			return secret{}, fmt.Errorf("%s.%s_file: no file reader given to read %s", at, name, file)
@@ -77,9 +79,16 @@ func (o *Options) loadSecret(at, name, env, file string) (secret, error) {
 		if v == "" {
 			return secret{}, fmt.Errorf("%s.%s_file: %s is empty", at, name, file)
 		}
-		return secret{&v}, nil
+		return o.keep(secret{&v}), nil
 	}
 	return secret{}, nil
+}
+
+func (o *Options) keep(s secret) secret {
+	if o.loaded != nil {
+		*o.loaded = append(*o.loaded, s)
+	}
+	return s
 }
 
 func (o *Options) now() time.Time {
@@ -98,6 +107,7 @@ func New(cfg Config, opts Options) (*Set, error) {
 		return nil, err
 	}
 	s := &Set{byName: map[string]*limited{}}
+	opts.loaded = &s.secrets
 	add := func(name string, c Connector, l Limits, defConc int, idempotent bool) {
 		s.byName[name] = newLimited(c, l, defConc, idempotent)
 	}

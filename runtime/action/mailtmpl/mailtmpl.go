@@ -134,6 +134,8 @@ func parsePart(p Part, src, file string, base int) (*part, error) {
 			pt.segments = append(pt.segments, segment{path: inner})
 			pt.places = append(pt.places, Placeholder{Path: inner, Part: p, File: file, Start: base + i, End: base + i + end + 2})
 			i += end + 2
+		case c == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			i++ // CRLF line ends read as LF
 		default:
 			lit.WriteByte(c)
 			i++
@@ -377,7 +379,7 @@ func Load(fsys fs.FS, dir string) (*Set, error) {
 			if !utf8.Valid(data) {
 				return nil, fmt.Errorf("%s: not UTF-8 text", x.file)
 			}
-			src := strings.ReplaceAll(string(data), "\r\n", "\n")
+			src := string(data)
 			subj, body, subjOff, bodyOff := splitSubject(src)
 			if subj != "" {
 				sp, err := parsePart(Subject, subj, x.file, subjOff)
@@ -416,10 +418,12 @@ func splitSubject(src string) (subject, body string, subjOff, bodyOff int) {
 	line := src[len(key):nl]
 	trimmed := strings.TrimLeft(line, " \t")
 	subjOff = len(key) + len(line) - len(trimmed)
-	subject = strings.TrimRight(trimmed, " \t")
+	subject = strings.TrimRight(trimmed, " \t\r")
 	bodyOff = nl + 1
 	if strings.HasPrefix(src[bodyOff:], "\n") {
 		bodyOff++
+	} else if strings.HasPrefix(src[bodyOff:], "\r\n") {
+		bodyOff += 2
 	}
 	return subject, src[bodyOff:], subjOff, bodyOff
 }
