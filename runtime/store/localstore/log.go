@@ -24,13 +24,33 @@ const maxLimit = 10000
 // the page; the next page is the entries with a smaller id, so entries
 // appended meanwhile never shift it.
 func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*store.LogEntry, string, error) {
-	limit := q.Limit
+	query, args, limit, err := logQuery(tenant, q)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	entries, err := scanAll(rows, err, scanEntry)
+	if err != nil {
+		return nil, "", fmt.Errorf("localstore: log: %w", err)
+	}
+	if len(entries) <= limit {
+		return entries, "", nil
+	}
+	entries = entries[:limit]
+	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+}
+
+// logQuery returns the SQL of a log query and its arguments; it asks for
+// one entry more than the page's limit, to know whether there is a next
+// page.
+func logQuery(tenant string, q store.LogQuery) (query string, args []any, limit int, err error) {
+	limit = q.Limit
 	if limit <= 0 {
 		limit = defaultLimit
 	}
 	limit = min(limit, maxLimit)
 	where := []string{"tenant = ?"}
-	args := []any{tenant}
+	args = []any{tenant}
 	// index is the index that serves the most selective equality filter;
 	// each ends in id, so the page is a backward range scan.
 	index := ""
@@ -61,33 +81,27 @@ func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*st
 	if q.Cursor != "" {
 		before, err := strconv.ParseInt(q.Cursor, 10, 64)
 		if err != nil || before <= 0 {
-			return nil, "", fmt.Errorf("localstore: bad log cursor %q", q.Cursor)
+			return "", nil, 0, fmt.Errorf("localstore: bad log cursor %q", q.Cursor)
 		}
 		where = append(where, "id < ?")
 		args = append(args, before)
 	}
+	// A closed time range with no other filter reads the range from the
+	// at index and sorts it (bounded by the range); everything else is a
+	// backward scan of an index ending in id, which stops after one page
+	// (an open range "since From" matches the newest entries first).
 	from := "log"
 	switch {
 	case index != "":
 		from += " INDEXED BY " + index
-	case q.From.IsZero() && q.To.IsZero():
+	case q.From.IsZero() || q.To.IsZero():
 		from += " INDEXED BY log_all"
+	default:
+		from += " INDEXED BY log_at"
 	}
-	// A time range alone is left to the planner: the at index for a
-	// narrow range, a backward scan of log_all for a recent one.
-	query := "SELECT id, " + logCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
+	query = "SELECT id, " + logCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY id DESC LIMIT ?"
-	args = append(args, limit+1)
-	rows, err := s.r.QueryContext(ctx, query, args...)
-	entries, err := scanAll(rows, err, scanEntry)
-	if err != nil {
-		return nil, "", fmt.Errorf("localstore: log: %w", err)
-	}
-	if len(entries) <= limit {
-		return entries, "", nil
-	}
-	entries = entries[:limit]
-	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+	return query, append(args, limit+1), limit, nil
 }
 
 func scanEntry(rows *sql.Rows) (*store.LogEntry, error) {
