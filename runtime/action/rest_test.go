@@ -99,10 +99,10 @@ func TestRESTFormAndFailures(t *testing.T) {
 	})
 	form := listen(t, status(200, "ok"))
 	set := newSet(t, action.Config{REST: map[string]*action.RESTConfig{
-		"crm.note": {URL: form.URL + "/note", Format: "form", Body: map[string]any{"text": "{text}", "n": 2}},
-		"slow.once": {URL: slow.URL + "/x", Timeout: 200 * time.Millisecond},
+		"crm.note":   {URL: form.URL + "/note", Format: "form", Body: map[string]any{"text": "{text}", "n": 2}},
+		"slow.once":  {URL: slow.URL + "/x", Timeout: 200 * time.Millisecond},
 		"slow.dedup": {URL: slow.URL + "/x", Timeout: 200 * time.Millisecond, Idempotent: true},
-		"num":       {URL: form.URL + "/n", Body: map[string]any{"a": "{a:number}"}},
+		"num":        {URL: form.URL + "/n", Body: map[string]any{"a": "{a:number}"}},
 	}}, action.Options{})
 	wantClass(t, perform(t, set, act("crm.note", `{"text": "a b&c"}`, "order", "O-1", "")), action.OK)
 	if f, _ := url.ParseQuery(string(form.got()[0].body)); f.Get("text") != "a b&c" || f.Get("n") != "2" {
