@@ -5,10 +5,7 @@ package main
 
 import (
 	"encoding/hex"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -32,18 +29,10 @@ Flags:
 `
 
 func runBuild(e *env, args []string) int {
-	fl := flag.NewFlagSet("build", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := newFlags(e, "build", buildUsage)
 	out := fl.String("o", "", "write the artifact to `FILE` (required)")
-	fl.Usage = func() {
-		io.WriteString(e.stderr, buildUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if *out == "" {
 		fmt.Fprintln(e.stderr, "rulec build: -o FILE is required")

@@ -6,8 +6,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,21 +34,13 @@ Flags:
 `
 
 func runCheck(e *env, args []string) int {
-	fl := flag.NewFlagSet("check", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := newFlags(e, "check", checkUsage)
 	format := fl.String("format", "text", "output `format`: text, json or sarif")
 	strict := fl.Bool("strict", false, "fail (exit 1) on warnings too")
 	maxErrors := fl.Int("max-errors", 0, "stop each ruleset after `N` errors (0: no limit)")
 	color := fl.String("color", "auto", "colour and source snippets in text output: `auto` (on a terminal), always or never")
-	fl.Usage = func() {
-		io.WriteString(e.stderr, checkUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	switch *format {
 	case "text", "json", "sarif":

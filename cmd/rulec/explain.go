@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -41,20 +40,12 @@ Flags:
 `
 
 func runExplain(e *env, args []string) int {
-	fl := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := newFlags(e, "explain", explainUsage)
 	recFile := fl.String("record", "", "read the record from `FILE` (required; - is standard input)")
 	atFlag := fl.String("at", "", "evaluate with now = `TIME` (RFC 3339)")
 	format := fl.String("format", "text", "output `format`: text or json")
-	fl.Usage = func() {
-		io.WriteString(e.stderr, explainUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if *recFile == "" || fl.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "rulec explain: --record FILE and a RULE are required")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -72,4 +74,28 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	b.WriteString("\nRun 'rulec <command> -h' for a command's flags.\n")
 	io.WriteString(w, b.String())
+}
+
+// newFlags returns the flag set of a subcommand, printing usage (its text,
+// then the flags) on standard error.
+func newFlags(e *env, name, usage string) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(e.stderr)
+	fl.Usage = func() {
+		io.WriteString(e.stderr, usage)
+		fl.PrintDefaults()
+	}
+	return fl
+}
+
+// parseFlags parses a subcommand's arguments; when it returns false, the
+// command ends with the exit code given (0 after -h).
+func parseFlags(fl *flag.FlagSet, args []string) (int, bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
 }

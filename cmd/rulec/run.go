@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -53,20 +52,12 @@ Flags:
 const maxEventLine = 16 << 20
 
 func runRun(e *env, args []string) int {
-	fl := flag.NewFlagSet("run", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := newFlags(e, "run", runUsage)
 	events := fl.String("events", "", "read events from `FILE` (required; - is standard input)")
 	format := fl.String("format", "text", "output `format`: text or json")
 	color := fl.String("color", "auto", "colour in text output: `auto` (on a terminal), always or never")
-	fl.Usage = func() {
-		io.WriteString(e.stderr, runUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if *events == "" {
 		fmt.Fprintln(e.stderr, "rulec run: --events FILE is required")

@@ -10,10 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -59,19 +56,11 @@ Flags:
 const testExt = ".test"
 
 func runTest(e *env, args []string) int {
-	fl := flag.NewFlagSet("test", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := newFlags(e, "test", testUsage)
 	runRE := fl.String("run", "", "run only the tests whose name matches `REGEXP`")
 	verbose := fl.Bool("v", false, "print every test and the output of failing ones in full")
-	fl.Usage = func() {
-		io.WriteString(e.stderr, testUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	var filter *regexp.Regexp
 	if *runRE != "" {

@@ -659,30 +659,38 @@ func (j *job) tick(rs *Ruleset, sch *schedule, t int32, at time.Time, s *store.S
 	return nil
 }
 
-// actionDone continues the run that waited for a queued action.
-func (j *job) actionDone(id string, result []byte, took time.Duration) error {
+// finishAction records the outcome of a queued action's attempt and
+// returns the run that waits for it (nil when none, or when the same
+// success was reported before).
+func (j *job) finishAction(id string, state store.ActionState, result []byte, cause string, took time.Duration) (*store.Action, *store.Run, error) {
 	a, err := j.tx.Action(id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if a.State == store.Done {
-		return nil // a second report of the same attempt
+		return a, nil, nil // a second report of the same attempt
 	}
-	a.State, a.Result, a.Updated, a.Error = store.Done, result, j.now, ""
+	a.State, a.Result, a.Error, a.Updated = state, result, cause, j.now
 	a.Attempt++
 	if err := j.tx.UpdateAction(a); err != nil {
-		return err
+		return nil, nil, err
 	}
 	j.log(&store.LogEntry{Kind: store.KindAction, Rule: a.Rule, Event: a.Event, Trigger: a.Trigger, Record: a.Record,
-		Action: a.Name, ActionID: a.ID, Args: a.Args, Result: result, State: store.Done, Attempt: a.Attempt, Duration: took})
+		Action: a.Name, ActionID: a.ID, Args: a.Args, Result: result, State: state, Attempt: a.Attempt, Error: cause, Duration: took})
 	if a.Run == "" {
-		return nil
+		return a, nil, nil
 	}
 	run, err := j.tx.Run(a.Run)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return a, nil, nil
 	}
-	if err != nil {
+	return a, run, err
+}
+
+// actionDone continues the run that waited for a queued action.
+func (j *job) actionDone(id string, result []byte, took time.Duration) error {
+	_, run, err := j.finishAction(id, store.Done, result, "", took)
+	if err != nil || run == nil {
 		return err
 	}
 	rs, i := j.e.rulesetOf(run)
@@ -717,25 +725,8 @@ func (j *job) actionDone(id string, result []byte, took time.Duration) error {
 
 // actionFailed stops the run that waited for an action that failed.
 func (j *job) actionFailed(id string, state store.ActionState, cause string, took time.Duration) error {
-	a, err := j.tx.Action(id)
-	if err != nil {
-		return err
-	}
-	a.State, a.Error, a.Updated = state, cause, j.now
-	a.Attempt++
-	if err := j.tx.UpdateAction(a); err != nil {
-		return err
-	}
-	j.log(&store.LogEntry{Kind: store.KindAction, Rule: a.Rule, Event: a.Event, Trigger: a.Trigger, Record: a.Record,
-		Action: a.Name, ActionID: a.ID, Args: a.Args, State: state, Attempt: a.Attempt, Error: cause, Duration: took})
-	if a.Run == "" {
-		return nil
-	}
-	run, err := j.tx.Run(a.Run)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	a, run, err := j.finishAction(id, state, nil, cause, took)
+	if err != nil || run == nil {
 		return err
 	}
 	rs, _ := j.e.rulesetOf(run)
