@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/textproto"
 	"strings"
 	"time"
@@ -128,8 +129,14 @@ func (e *emailConnector) Perform(ctx context.Context, r *Request) Result {
 	if err := m.From(e.cfg.From); err != nil {
 		return permanent(fmt.Errorf("email: from address: %v", err))
 	}
-	if err := m.To(to); err != nil {
-		return permanent(fmt.Errorf("email: %q is not an e-mail address", to))
+	rcpts, err := netmail.ParseAddressList(to)
+	if err != nil {
+		return permanent(fmt.Errorf("email: %q is not an e-mail address (or a comma-separated list of them)", to))
+	}
+	for _, rc := range rcpts {
+		if err := m.AddToFormat(rc.Name, rc.Address); err != nil {
+			return permanent(fmt.Errorf("email: %q is not an e-mail address", rc.Address))
+		}
 	}
 	m.Subject(msg.Subject)
 	m.SetDate()

@@ -312,3 +312,24 @@ func TestEmailFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestEmailRecipientList(t *testing.T) {
+	cert, pool := testCert(t)
+	srv := startSMTP(t, cert)
+	set := newSet(t, smtpConfig(srv), action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool})
+	tmpl := mustTemplate("note", "Note", "Order {order.number}", "")
+	res := perform(t, set, withTemplates(act("email", `{"to": "Jan <jan@example.cz>, eva@example.cz", "template": "note"}`,
+		"order", "O-1", `{"number": "2024-1"}`), tmpl))
+	wantClass(t, res, action.OK)
+	got := srv.got()
+	if len(got) != 1 || strings.Join(got[0].to, " ") != "jan@example.cz eva@example.cz" {
+		t.Fatalf("received %+v", got)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(got[0].data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts := mimeParts(t, msg); strings.TrimSpace(parts["text/plain"]) != "Order 2024-1" {
+		t.Fatalf("parts %q", parts)
+	}
+}

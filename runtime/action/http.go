@@ -71,7 +71,10 @@ func newClient(opts *Options, dial func(ctx context.Context, network, addr strin
 	}
 	c := &http.Client{Transport: tr}
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if !redirects || len(via) > maxRedirects {
+		if !redirects {
+			return http.ErrUseLastResponse // the 3xx is the answer: Permanent
+		}
+		if len(via) > maxRedirects {
 			return errTooManyRedirects
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {

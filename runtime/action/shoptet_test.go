@@ -18,6 +18,7 @@ type fakeShoptet struct {
 	status   map[string]int // order code -> status id
 	patchErr func(n int) (int, string, http.Header)
 	patches  int
+	delay    time.Duration // before answering a PATCH (after applying it)
 }
 
 func (f *fakeShoptet) handler(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -56,6 +57,11 @@ func (f *fakeShoptet) handler(w http.ResponseWriter, r *http.Request, body []byt
 			return
 		}
 		f.status[code] = id
+		if f.delay > 0 {
+			f.mu.Unlock()
+			time.Sleep(f.delay)
+			f.mu.Lock()
+		}
 		fmt.Fprintf(w, `{"data": {"order": {"code": %q}}, "errors": []}`, code)
 	default:
 		w.WriteHeader(405)
@@ -184,6 +190,18 @@ func TestShoptetFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("timeout after the write, then a retry reads first", func(t *testing.T) {
+		f := &fakeShoptet{status: map[string]int{"A": 1}, delay: time.Second}
+		l := startShoptet(t, f)
+		set := shoptetSet(t, l, func(c *action.ShoptetConfig) { c.Timeout = 200 * time.Millisecond })
+		r := act("shoptet.set_order_status", `{"status": "Vyřízena"}`, "order", "A", `{}`)
+		wantClass(t, perform(t, set, r), action.Transient)
+		res := perform(t, set, r)
+		wantClass(t, res, action.OK)
+		if f.patches != 1 || !strings.Contains(string(res.Output), `"changed":false`) {
+			t.Fatalf("%d writes, output %s", f.patches, res.Output)
+		}
+	})
 	t.Run("bad token", func(t *testing.T) {
 		f := &fakeShoptet{status: map[string]int{"A": 1}}
 		l := startShoptet(t, f)
