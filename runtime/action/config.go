@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"sort"
 	"strings"
@@ -253,7 +254,7 @@ func (c *Config) validate(p *problems) {
 		}
 		if s.From == "" {
 			p.add(at+".from", "missing")
-		} else if !strings.Contains(s.From, "@") {
+		} else if _, err := netmail.ParseAddress(s.From); err != nil {
 			p.add(at+".from", "%q is not an e-mail address", s.From)
 		}
 		checkPort(p, at+".port", s.Port)

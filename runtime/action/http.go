@@ -35,12 +35,12 @@ const maxRedirects = 3
 // link-local or other non-public address that the config does not allow.
 var ErrForbiddenAddress = errors.New("address not allowed")
 
-// errTooManyRedirects ends a redirect chain; it is Permanent.
-var errTooManyRedirects = errors.New("too many redirects")
+// errBadRedirect ends a redirect chain (too many, or not to http(s)); it
+// is Permanent.
+var errBadRedirect = errors.New("redirect refused")
 
 // httpSender sends one connector's requests.
 type httpSender struct {
-	name    string // the action name, for errors
 	client  *http.Client
 	timeout time.Duration
 	// idempotent: the receiver deduplicates, so a failure after the
@@ -75,10 +75,10 @@ func newClient(opts *Options, dial func(ctx context.Context, network, addr strin
 			return http.ErrUseLastResponse // the 3xx is the answer: Permanent
 		}
 		if len(via) > maxRedirects {
-			return errTooManyRedirects
+			return fmt.Errorf("%w: more than %d redirects", errBadRedirect, maxRedirects)
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("redirect to a %s URL", req.URL.Scheme)
+			return fmt.Errorf("%w: to a %s URL", errBadRedirect, req.URL.Scheme)
 		}
 		return nil
 	}
@@ -164,8 +164,7 @@ func (h *httpSender) transportFailure(what string, err error, wrote bool) Result
 	}
 	msg := h.scrub(fmt.Sprintf("%s: %v", what, err))
 	switch {
-	case errors.Is(err, ErrForbiddenAddress), errors.Is(err, errTooManyRedirects),
-		strings.Contains(err.Error(), "redirect to a"):
+	case errors.Is(err, ErrForbiddenAddress), errors.Is(err, errBadRedirect):
 		return Result{Class: Permanent, Err: errors.New(msg)}
 	case !wrote:
 		return Result{Class: Transient, Err: fmt.Errorf("%s (not sent)", msg)}

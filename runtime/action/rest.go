@@ -91,7 +91,7 @@ func newREST(name string, c *RESTConfig, opts *Options) (*restConnector, error) 
 	if r.cfg.Timeout == 0 {
 		r.cfg.Timeout = 15 * time.Second
 	}
-	r.http = &httpSender{name: name, client: newClient(opts, nil, false), timeout: r.cfg.Timeout, idempotent: c.Idempotent, secrets: []secret{sec}}
+	r.http = &httpSender{client: newClient(opts, nil, false), timeout: r.cfg.Timeout, idempotent: c.Idempotent, secrets: []secret{sec}}
 	return r, nil
 }
 

@@ -142,7 +142,7 @@ func New(cfg Config, opts Options) (*Set, error) {
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			add("shoptet.set_order_status", e, c.Limits, 3, false)
+			add("shoptet.set_order_status", e, c.Limits, 3, true)
 		}
 	}
 	for _, name := range sortedKeys(cfg.REST) {

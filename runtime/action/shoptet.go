@@ -46,10 +46,10 @@ func newShoptet(c *ShoptetConfig, opts *Options) (*shoptetConnector, error) {
 	client := newClient(opts, nil, false)
 	// 423: an identical write is in progress; 429: more than 3
 	// connections per token. Both are Transient, with Retry-After.
-	s.read = &httpSender{name: "shoptet", client: client, timeout: d.Timeout, idempotent: true, transient: []int{423}, secrets: []secret{tok}}
+	s.read = &httpSender{client: client, timeout: d.Timeout, idempotent: true, transient: []int{423}, secrets: []secret{tok}}
 	// A write that timed out after sending is safe to repeat: the next
 	// attempt reads the status first and writes only if it still differs.
-	s.write = &httpSender{name: "shoptet", client: client, timeout: d.Timeout, idempotent: true, transient: []int{423}, secrets: []secret{tok}}
+	s.write = &httpSender{client: client, timeout: d.Timeout, idempotent: true, transient: []int{423}, secrets: []secret{tok}}
 	return s, nil
 }
 

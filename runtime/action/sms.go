@@ -57,7 +57,7 @@ func newSMS(c *SMSConfig, opts *Options) (*smsConnector, error) {
 	if d.Timeout == 0 {
 		d.Timeout = 15 * time.Second
 	}
-	s.http = &httpSender{name: "sms", client: newClient(opts, nil, false), timeout: d.Timeout, secrets: []secret{tok}}
+	s.http = &httpSender{client: newClient(opts, nil, false), timeout: d.Timeout, secrets: []secret{tok}}
 	return s, nil
 }
 

@@ -45,7 +45,6 @@ func newWebhook(c *WebhookConfig, opts *Options) (*webhookConnector, error) {
 		secret: sec,
 		opts:   opts,
 		http: &httpSender{
-			name:       "webhook",
 			client:     newClient(opts, g.dialer(), true),
 			timeout:    timeout,
 			idempotent: true,
