@@ -31,6 +31,10 @@
 // for the engine. Update transactions are therefore serialisable; a
 // transaction's fn runs exactly once.
 //
+// Accept commits in groups: Accepts that arrive while a commit is being
+// synced are stored together by the next transaction, so concurrent HTTP
+// requests share fsyncs instead of queueing for one each.
+//
 // # Schema
 //
 // The schema lives in numbered migrations (migrations/NNNN_name.sql,
@@ -68,6 +72,7 @@ type Store struct {
 	w     *sql.DB              // the one writer connection
 	r     *sql.DB              // readers (Log)
 	stmts map[string]*sql.Stmt // the write transactions' statements, prepared on w
+	acc   acceptor
 }
 
 // busyTimeout is how long (ms) a connection waits for a lock another
@@ -150,6 +155,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
+	s.acc.start(s)
 	return s, nil
 }
 
@@ -175,6 +181,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close implements store.Store. It waits for running transactions.
 func (s *Store) Close() error {
+	s.acc.stop()
 	var errs []error
 	for _, st := range s.stmts {
 		errs = append(errs, st.Close())
@@ -202,7 +209,7 @@ func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) err
 			sqlTx.Rollback()
 		}
 	}()
-	x := &tx{s: s, ctx: ctx, tx: sqlTx, tenant: tenant}
+	x := &tx{s: s, ctx: context.WithoutCancel(ctx), tx: sqlTx, bound: make(map[string]*sql.Stmt), tenant: tenant}
 	if err := fn(x); err != nil {
 		return err
 	}
@@ -211,26 +218,6 @@ func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) err
 		return fmt.Errorf("localstore: commit: %w", err)
 	}
 	return nil
-}
-
-// Accept implements store.Store: the events are in the file, synced, when
-// it returns nil.
-func (s *Store) Accept(ctx context.Context, tenant string, events []*store.Event) ([]bool, error) {
-	fresh := make([]bool, len(events))
-	err := s.Update(ctx, tenant, func(tx store.Tx) error {
-		for i, e := range events {
-			ok, err := tx.AddEvent(e)
-			if err != nil {
-				return err
-			}
-			fresh[i] = ok
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return fresh, nil
 }
 
 var _ store.Store = (*Store)(nil)

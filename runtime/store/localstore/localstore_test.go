@@ -10,7 +10,7 @@ import (
 	"github.com/automat-rules/automat/runtime/store/storetest"
 )
 
-func open(t *testing.T, path string) *localstore.Store {
+func open(t testing.TB, path string) *localstore.Store {
 	t.Helper()
 	s, err := localstore.Open(context.Background(), path)
 	if err != nil {

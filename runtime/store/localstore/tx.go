@@ -75,18 +75,26 @@ var writeQueries = []string{
 
 // tx is a store.Tx: one SQLite write transaction of one tenant.
 type tx struct {
-	s      *Store
-	ctx    context.Context
-	tx     *sql.Tx
+	s   *Store
+	ctx context.Context // not canceled: a begun transaction runs to its end
+	tx  *sql.Tx
+	// bound holds the prepared statements bound to tx (shared by the
+	// tx values of one group of Accepts).
+	bound  map[string]*sql.Stmt
 	tenant string
 }
 
 func (x *tx) stmt(q string) *sql.Stmt {
+	if st := x.bound[q]; st != nil {
+		return st
+	}
 	st := x.s.stmts[q]
 	if st == nil {
 		panic("localstore: statement not prepared: " + q)
 	}
-	return x.tx.StmtContext(x.ctx, st)
+	st = x.tx.StmtContext(x.ctx, st)
+	x.bound[q] = st
+	return st
 }
 
 func (x *tx) exec(q string, args ...any) (sql.Result, error) {
