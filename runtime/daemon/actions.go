@@ -124,8 +124,7 @@ type actionWorker struct {
 	wake chan struct{}
 	sem  chan struct{}
 
-	mu       sync.Mutex
-	inflight map[string]bool
+	claims *claims
 }
 
 func newActionWorker(t *tenant) *actionWorker {
@@ -133,7 +132,7 @@ func newActionWorker(t *tenant) *actionWorker {
 		t:        t,
 		wake:     make(chan struct{}, 1),
 		sem:      make(chan struct{}, actionConcurrency),
-		inflight: make(map[string]bool),
+		claims:   newClaims(),
 	}
 }
 
@@ -155,6 +154,7 @@ func (w *actionWorker) loop() {
 		}
 		var todo []due
 		var next time.Time
+		epoch := w.claims.epoch()
 		err := d.store.Update(d.work, w.t.name, func(tx store.Tx) error {
 			todo, next = todo[:0], time.Time{}
 			as, err := tx.DueActions(time.Now().UTC(), actionConcurrency+64)
@@ -180,14 +180,9 @@ func (w *actionWorker) loop() {
 			d.log.Error("reading the action queue", "tenant", w.t.name, "err", err)
 		}
 		d.metrics.depth.WithLabelValues(w.t.name, "actions").Set(float64(len(todo)))
+		w.claims.sweep(epoch)
 		for _, x := range todo {
-			w.mu.Lock()
-			busy := w.inflight[x.a.ID]
-			if !busy {
-				w.inflight[x.a.ID] = true
-			}
-			w.mu.Unlock()
-			if busy {
+			if !w.claims.claim(x.a.ID) {
 				continue
 			}
 			select {
@@ -211,9 +206,7 @@ func (w *actionWorker) loop() {
 func (w *actionWorker) perform(a *store.Action, rec json.RawMessage) {
 	d := w.t.d
 	defer func() {
-		w.mu.Lock()
-		delete(w.inflight, a.ID)
-		w.mu.Unlock()
+		w.claims.finish(a.ID)
 		<-w.sem
 		signal(w.wake)
 	}()

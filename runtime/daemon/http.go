@@ -44,9 +44,25 @@ func (d *Daemon) Handler() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(r.URL.Path); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, allow))
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such endpoint: see GET /v1/log, /v1/actions, /v1/ruleset, POST /v1/events")
 	})
 	return d.accessLog(mux)
+}
+
+// allowed returns the methods of an endpoint, or "" for no endpoint.
+func allowed(path string) string {
+	switch {
+	case path == "/v1/events", strings.HasPrefix(path, "/v1/actions/"):
+		return "POST"
+	case path == "/v1/log", path == "/v1/actions", path == "/v1/ruleset", path == "/healthz", path == "/readyz", path == "/metrics":
+		return "GET"
+	}
+	return ""
 }
 
 // accessLog logs each request at debug level (never its headers: they
@@ -208,6 +224,15 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 	}
 	if trimmed[0] != '{' {
 		return nil, false, badRequest("", `want a JSON object: one event or {"events": [...]}`)
+	}
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, false, badRequest("", "malformed JSON at byte %d: %v", se.Offset, err)
+		}
+		return nil, false, badRequest("", "malformed JSON: %v", err)
 	}
 	var items []json.RawMessage
 	prefix := func(int) string { return "" }

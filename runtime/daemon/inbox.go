@@ -26,8 +26,9 @@ type inbox struct {
 	shards []chan *store.Event
 	wake   chan struct{}
 
+	claims *claims
+
 	mu       sync.Mutex
-	inflight map[string]bool
 	accepted map[string]time.Time // events accepted by this process, for the lag metric
 }
 
@@ -36,7 +37,7 @@ func newInbox(t *tenant) *inbox {
 		t:        t,
 		seed:     maphash.MakeSeed(),
 		wake:     make(chan struct{}, 1),
-		inflight: make(map[string]bool),
+		claims:   newClaims(),
 		accepted: make(map[string]time.Time),
 	}
 	for range t.d.cfg.Workers {
@@ -76,6 +77,7 @@ func (in *inbox) dispatch() {
 			return
 		}
 		var batch []*store.Event
+		epoch := in.claims.epoch()
 		err := d.store.Update(d.work, in.t.name, func(tx store.Tx) error {
 			var err error
 			batch, err = tx.Pending(window)
@@ -88,15 +90,12 @@ func (in *inbox) dispatch() {
 			d.log.Error("reading the inbox", "tenant", in.t.name, "err", err)
 		}
 		d.metrics.depth.WithLabelValues(in.t.name, "inbox").Set(float64(len(batch)))
-		in.mu.Lock()
+		in.claims.sweep(epoch)
 		for _, ev := range batch {
-			if in.inflight[ev.ID] {
-				continue
+			if in.claims.claim(ev.ID) {
+				in.shards[in.shardOf(ev.Record)] <- ev
 			}
-			in.inflight[ev.ID] = true
-			in.shards[in.shardOf(ev.Record)] <- ev
 		}
-		in.mu.Unlock()
 		if !d.sleep(d.opts.Poll, in.wake) {
 			return
 		}
@@ -124,16 +123,15 @@ func (in *inbox) shard(ch chan *store.Event) {
 				return
 			}
 			in.handle(ev)
+			active := in.claims.finish(ev.ID)
 			in.mu.Lock()
-			delete(in.inflight, ev.ID)
 			at, ok := in.accepted[ev.ID]
 			delete(in.accepted, ev.ID)
-			low := len(in.inflight) < window/2
 			in.mu.Unlock()
 			if ok {
 				d.metrics.lag.WithLabelValues(in.t.name).Observe(time.Since(at).Seconds())
 			}
-			if low {
+			if active < window/2 {
 				signal(in.wake)
 			}
 		}

@@ -56,6 +56,9 @@ func redactURL(url string) string {
 // Migrate opens the store at url, which applies its migrations, and
 // closes it; it says what it did.
 func Migrate(ctx context.Context, url string) (string, error) {
+	if kind, rest, ok := strings.Cut(url, ":"); ok && kind == "sqlite" && rest != "" {
+		return migrateSQLite(ctx, strings.TrimPrefix(rest, "//"))
+	}
 	s, err := OpenStore(ctx, url)
 	if err != nil {
 		return "", err
