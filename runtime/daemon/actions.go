@@ -129,10 +129,10 @@ type actionWorker struct {
 
 func newActionWorker(t *tenant) *actionWorker {
 	return &actionWorker{
-		t:        t,
-		wake:     make(chan struct{}, 1),
-		sem:      make(chan struct{}, actionConcurrency),
-		claims:   newClaims(),
+		t:      t,
+		wake:   make(chan struct{}, 1),
+		sem:    make(chan struct{}, actionConcurrency),
+		claims: newClaims(),
 	}
 }
 

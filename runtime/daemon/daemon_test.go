@@ -589,7 +589,9 @@ func TestWaitDueWhileDown(t *testing.T) {
 	})
 	time.Sleep(100 * time.Millisecond)
 	log := h2.logOf(acmeToken, "rule=reminder")
-	if n := count(log, func(e *store.LogEntry) bool { return e.Kind == store.KindFired && strings.HasPrefix(e.Message, "continued") }); n != 1 {
+	if n := count(log, func(e *store.LogEntry) bool {
+		return e.Kind == store.KindFired && strings.HasPrefix(e.Message, "continued")
+	}); n != 1 {
 		t.Errorf("continued %d times, want once", n)
 	}
 }
