@@ -51,29 +51,32 @@ func TestCrashChild(t *testing.T) {
 	}
 	say("ready")
 	var wg sync.WaitGroup
-	// Accept batches of 1 to 8 new events, each batch with one event of
-	// an earlier round, which must not be fresh.
-	wg.Go(func() {
-		for i := 0; ; i++ {
-			var batch []*store.Event
-			for j := range 1 + i%8 {
-				batch = append(batch, &store.Event{ID: fmt.Sprintf("r%s-%d-%d", round, i, j), Type: "order.created",
-					At: time.Now(), Record: store.Ref{Type: "order", ID: strconv.Itoa(i % 5)}, Data: json.RawMessage(`{"n":1}`)})
+	// Two goroutines accept batches of 1 to 8 new events (so Accepts
+	// share group commits), each batch with one event of an earlier
+	// round, which must not be fresh.
+	for g := range 2 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				var batch []*store.Event
+				for j := range 1 + i%8 {
+					batch = append(batch, &store.Event{ID: fmt.Sprintf("r%s-g%d-%d-%d", round, g, i, j), Type: "order.created",
+						At: time.Now(), Record: store.Ref{Type: "order", ID: strconv.Itoa(i % 5)}, Data: json.RawMessage(`{"n":1}`)})
+				}
+				if r, _ := strconv.Atoi(round); r > 0 {
+					batch = append(batch, &store.Event{ID: fmt.Sprintf("r%d-g%d-%d-0", r-1, g, i%50), Type: "order.created", At: time.Now(),
+						Record: store.Ref{Type: "order", ID: "old"}})
+				}
+				fresh, err := s.Accept(ctx, "t", batch)
+				if err != nil {
+					say("error %v", err)
+					return
+				}
+				for k, e := range batch {
+					say("event %s %v", e.ID, fresh[k])
+				}
 			}
-			if r, _ := strconv.Atoi(round); r > 0 {
-				batch = append(batch, &store.Event{ID: fmt.Sprintf("r%d-%d-0", r-1, i%50), Type: "order.created", At: time.Now(),
-					Record: store.Ref{Type: "order", ID: "old"}})
-			}
-			fresh, err := s.Accept(ctx, "t", batch)
-			if err != nil {
-				say("error %v", err)
-				return
-			}
-			for k, e := range batch {
-				say("event %s %v", e.ID, fresh[k])
-			}
-		}
-	})
+		})
+	}
 	// Commit transactions that change a counter snapshot, a sequence, the
 	// log and the action queue together.
 	wg.Go(func() {
