@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/automat-rules/automat/runtime/action/mailtmpl"
 )
 
 type emailConnector struct {
@@ -77,11 +79,13 @@ func (e *emailConnector) client() (*mail.Client, error) {
 	return mail.NewClient(e.cfg.Host, o...)
 }
 
-// Perform renders the template named by the `template` argument and sends
-// it to `to`. The `subject` argument, when given, replaces the template's
-// subject. Placeholders take their values from the `vars` argument (an
-// object of path -> text the engine fills from the template's
-// placeholders), else from the subject record's snapshot.
+// Perform sends a message to `to`. The engine renders the template of the
+// call into the arguments `subject`, `text` and `html` (HTML-escaped
+// already), and those are sent as they are. Without `text` and `html`,
+// the template named by `template` is rendered here from [Request.Templates]:
+// placeholders take their values from the `vars` argument (an object of
+// path -> text), else from the subject record's snapshot, and the
+// `subject` argument, when given, replaces the template's subject.
 func (e *emailConnector) Perform(ctx context.Context, r *Request) Result {
 	a, err := parseArgs(r)
 	if err != nil {
@@ -91,38 +95,22 @@ func (e *emailConnector) Perform(ctx context.Context, r *Request) Result {
 	if err != nil {
 		return permanent(err)
 	}
-	name, err := a.required("email", "template")
-	if err != nil {
+	name, _ := a.text("template")
+	var msg mailtmpl.Message
+	text, hasText := a.text("text")
+	html, hasHTML := a.text("html")
+	if hasText || hasHTML {
+		msg.Text, msg.HTML = text, html
+		msg.Subject, _ = a.text("subject")
+	} else if msg, err = e.render(r, a, name); err != nil {
 		return permanent(err)
 	}
-	t := r.Templates.Get(name)
-	if t == nil {
-		return permanent(fmt.Errorf("email: the ruleset has no template %q (templates/%s.txt or .html)", name, name))
-	}
-	var vars map[string]json.RawMessage
-	if raw, ok := a["vars"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &vars); err != nil {
-			return permanent(fmt.Errorf("email: argument vars is not an object: %v", err))
-		}
-	}
-	fromRecord := recordLookup(r)
-	msg, err := t.Render(func(path string) (string, bool) {
-		if v, ok := vars[path]; ok {
-			if string(v) == "null" {
-				return "", true
-			}
-			return scalarText(v)
-		}
-		return fromRecord(path)
-	})
-	if err != nil {
-		return permanent(fmt.Errorf("email: %w", err))
-	}
-	if s, ok := a.text("subject"); ok && strings.TrimSpace(s) != "" {
-		msg.Subject = strings.Join(strings.Fields(s), " ")
-	}
+	msg.Subject = strings.Join(strings.Fields(msg.Subject), " ")
 	if msg.Subject == "" {
 		return permanent(fmt.Errorf("email: template %s has no subject and no subject argument was given", name))
+	}
+	if msg.Text == "" && msg.HTML == "" {
+		return permanent(fmt.Errorf("email: template %s rendered an empty message", name))
 	}
 
 	m := mail.NewMsg()
@@ -166,6 +154,40 @@ func (e *emailConnector) Perform(ctx context.Context, r *Request) Result {
 		return e.sendFailure(err)
 	}
 	return okResult(map[string]any{"message_id": "<" + msgID + ">", "to": to, "template": name})
+}
+
+// render renders the template called name for r.
+func (e *emailConnector) render(r *Request, a args, name string) (mailtmpl.Message, error) {
+	if strings.TrimSpace(name) == "" {
+		return mailtmpl.Message{}, errors.New("email: argument template is missing or empty (and no text or html was given)")
+	}
+	t := r.Templates.Get(name)
+	if t == nil {
+		return mailtmpl.Message{}, fmt.Errorf("email: the ruleset has no template %q (templates/%s.txt or .html)", name, name)
+	}
+	var vars map[string]json.RawMessage
+	if raw, ok := a["vars"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &vars); err != nil {
+			return mailtmpl.Message{}, fmt.Errorf("email: argument vars is not an object: %v", err)
+		}
+	}
+	fromRecord := recordLookup(r)
+	msg, err := t.Render(func(path string) (string, bool) {
+		if v, ok := vars[path]; ok {
+			if string(v) == "null" {
+				return "", true
+			}
+			return scalarText(v)
+		}
+		return fromRecord(path)
+	})
+	if err != nil {
+		return mailtmpl.Message{}, fmt.Errorf("email: %w", err)
+	}
+	if s, ok := a.text("subject"); ok && strings.TrimSpace(s) != "" {
+		msg.Subject = s
+	}
+	return msg, nil
 }
 
 // dialFailure classifies a failure to connect, greet, start TLS or log

@@ -333,3 +333,31 @@ func TestEmailRecipientList(t *testing.T) {
 		t.Fatalf("parts %q", parts)
 	}
 }
+
+// TestEmailPreRendered sends the parts the engine rendered from the
+// compiled template (arguments subject, text, html) as they are.
+func TestEmailPreRendered(t *testing.T) {
+	cert, pool := testCert(t)
+	srv := startSMTP(t, cert)
+	set := newSet(t, smtpConfig(srv), action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool})
+	res := perform(t, set, act("email", `{"to": "jan@example.cz", "template": "pickup_ready",
+		"subject": "Zásilka DR1 čeká", "text": "Dobrý den Jan & Eva", "html": "<p>Dobrý den Jan &amp; Eva</p>"}`,
+		"shipment", "SH-1", ""))
+	wantClass(t, res, action.OK)
+	got := srv.got()
+	if len(got) != 1 {
+		t.Fatalf("received %d", len(got))
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(got[0].data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	parts := mimeParts(t, msg)
+	if subject != "Zásilka DR1 čeká" || strings.TrimSpace(parts["text/plain"]) != "Dobrý den Jan & Eva" ||
+		strings.TrimSpace(parts["text/html"]) != "<p>Dobrý den Jan &amp; Eva</p>" {
+		t.Fatalf("subject %q parts %q", subject, parts)
+	}
+	// Parts without a subject fail for good.
+	wantClass(t, perform(t, set, act("email", `{"to": "jan@example.cz", "template": "x", "text": "t"}`, "order", "O-1", "")), action.Permanent)
+}
