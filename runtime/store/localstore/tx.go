@@ -21,7 +21,7 @@ const (
 	qPending   = `SELECT ` + eventCols + ` FROM events WHERE tenant = ? AND done = 0 ORDER BY seq LIMIT ?`
 	qPendingOf = `SELECT ` + eventCols + ` FROM events
 		WHERE tenant = ? AND record_type = ? AND record_id = ? AND done = 0 ORDER BY seq LIMIT ?`
-	qDone = `UPDATE events SET done = 1 WHERE tenant = ? AND id = ?`
+	qDone = `UPDATE events SET done = 1, data = NULL WHERE tenant = ? AND id = ?` // the snapshot keeps the data
 
 	snapshotCols = `record_type, record_id, data, at, event`
 	qSnapshot    = `SELECT ` + snapshotCols + ` FROM snapshots WHERE tenant = ? AND record_type = ? AND record_id = ?`

@@ -8,7 +8,8 @@
 -- silent conversion.
 
 -- The inbox: every accepted event, forever (its id is what makes a
--- repeated event a no-op). seq is the acceptance order.
+-- repeated event a no-op). seq is the acceptance order. Done drops an
+-- event's data (the record's snapshot keeps it).
 CREATE TABLE events (
 	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
 	tenant      TEXT    NOT NULL,
