@@ -41,10 +41,16 @@ flags:
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// options, when set, adjusts the daemon's options (tests install
+	// connectors that crash on cue).
+	options func(*daemon.Options)
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return runEnv(&env{stdout: stdout, stderr: stderr, getenv: os.Getenv}, args)
+}
+
+func runEnv(e *env, args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "migrate":
@@ -52,8 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case "log":
 			return runLog(e, args[1:])
 		case "help":
-			fmt.Fprint(stdout, usageText)
-			newServeFlags(stdout).fs.PrintDefaults()
+			fmt.Fprint(e.stdout, usageText)
+			newServeFlags(e.stdout).fs.PrintDefaults()
 			return exitOK
 		}
 	}
@@ -111,7 +117,11 @@ func runServe(e *env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log})
+	opts := daemon.Options{Logger: log}
+	if e.options != nil {
+		e.options(&opts)
+	}
+	d, err := daemon.New(ctx, cfg, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "automatd: %v\n", err)
 		return exitFail
