@@ -66,6 +66,9 @@ type Options struct {
 	// Rand returns a number in [0, 1) for backoff jitter; nil uses
 	// math/rand/v2.
 	Rand func() float64
+	// OnLog, when set, sees every log entry the engine committed, with
+	// its tenant (benchmarks and embedders count them).
+	OnLog func(tenant string, l *store.LogEntry)
 }
 
 // Daemon is a running automatd: its store, tenants and workers.

@@ -111,18 +111,36 @@ func (in *inbox) shardOf(r store.Ref) int {
 	return int(h.Sum64() % uint64(len(in.shards)))
 }
 
-// shard processes the events handed to it, in order, until Stop.
+// shardBatch is how many events a shard processes in one transaction
+// when they queue up: one commit, one fsync of the embedded store.
+const shardBatch = 32
+
+// shard processes the events handed to it, in order, until Stop; the
+// events that queued up while it worked are processed together.
 func (in *inbox) shard(ch chan *store.Event) {
 	d := in.t.d
+	batch := make([]*store.Event, 0, shardBatch)
 	for {
 		select {
 		case <-d.stop:
 			return
 		case ev := <-ch:
-			if d.stopping() {
-				return
+			batch = append(batch[:0], ev)
+		}
+	more:
+		for len(batch) < shardBatch {
+			select {
+			case ev := <-ch:
+				batch = append(batch, ev)
+			default:
+				break more
 			}
-			in.handle(ev)
+		}
+		if d.stopping() {
+			return
+		}
+		in.handleBatch(batch)
+		for _, ev := range batch {
 			active := in.claims.finish(ev.ID)
 			in.mu.Lock()
 			at, ok := in.accepted[ev.ID]
@@ -135,6 +153,33 @@ func (in *inbox) shard(ch chan *store.Event) {
 				signal(in.wake)
 			}
 		}
+	}
+}
+
+// handleBatch processes events in one transaction; when that fails, one
+// by one, so that one event at fault does not hold up the others.
+func (in *inbox) handleBatch(batch []*store.Event) {
+	if len(batch) == 1 {
+		in.handle(batch[0])
+		return
+	}
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: %v", errPanic, r)
+			}
+		}()
+		return in.t.eng.ProcessBatch(in.t.d.work, batch)
+	}()
+	if err == nil {
+		in.t.d.metrics.processed.WithLabelValues(in.t.name).Add(float64(len(batch)))
+		return
+	}
+	for _, ev := range batch {
+		if in.t.d.work.Err() != nil {
+			return
+		}
+		in.handle(ev)
 	}
 }
 

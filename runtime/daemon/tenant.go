@@ -221,6 +221,9 @@ func fingerprint(path string) ([sha256.Size]byte, error) {
 // trace sees every log entry the engine committed: metrics, the daemon's
 // own log, and wake-ups of the workers that have new work.
 func (t *tenant) trace(l *store.LogEntry) {
+	if t.d.opts.OnLog != nil {
+		t.d.opts.OnLog(t.name, l)
+	}
 	m := t.d.metrics
 	switch l.Kind {
 	case store.KindFired:
