@@ -424,6 +424,18 @@ func TestCrashUnderLoad(t *testing.T) {
 			t.Errorf("order %s: welcome fired %d times, continued %d times; want once each", order, fired["welcome "+order], continued[order])
 		}
 	}
+	// Every run that started has the action it queued in the same
+	// transaction (a state change and its enqueue: both or neither).
+	for key := range fired {
+		rule, order, _ := strings.Cut(key, " ")
+		ev := "c-" + order
+		if rule == "paid" {
+			ev = "p-" + order
+		}
+		if id := ev + "/order/" + order + "/" + rule + "/0"; doneActions[id] != 1 {
+			t.Errorf("run %s fired, but its action %s is done %d times", key, id, doneActions[id])
+		}
+	}
 	// Every queued outside action was done once, and the outbox (the
 	// idempotent receiver) has every one of them.
 	keys := outboxKeys(t, filepath.Join(dir, "outbox.jsonl"))
