@@ -768,3 +768,47 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A run waiting when its rule is removed by a reload continues on the
+// version it started with; after a restart (the old version is gone) it
+// is stopped and logged.
+func TestReloadWithWaitingRuns(t *testing.T) {
+	dir := rulesDir(t)
+	path := filepath.Join(dir, "shop.rules")
+	src, _ := os.ReadFile(path)
+	without := strings.Replace(string(src), `rule "reminder"`, `rule "reminder2"`, 1)
+	st := memstore.New()
+	cfg := testConfig(t, dir)
+	h := start(t, cfg, st, nil, nil)
+	h.post(acmeToken, orderEvent("w1", "order.updated", "O1", `"status": "waiting"`))
+	h.post(acmeToken, orderEvent("w2", "order.updated", "O2", `"status": "waiting"`))
+	eventually(t, "two runs waiting", func() bool { return len(h.logOf(acmeToken, "kind=fired&rule=reminder")) == 2 })
+	if err := os.WriteFile(path, []byte(without), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.d.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	// O1's wait falls due while this daemon still has the old version.
+	eventually(t, "both waits continued on the old version", func() bool {
+		return count(h.logOf(acmeToken, "kind=fired&rule=reminder"), func(e *store.LogEntry) bool { return strings.HasPrefix(e.Message, "continued") }) == 2
+	})
+
+	// Again, now with a restart while the runs wait.
+	h.post(acmeToken, orderEvent("w3", "order.updated", "O3", `"status": "waiting"`))
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.d.Reload()
+	h.post(acmeToken, orderEvent("w4", "order.updated", "O4", `"status": "waiting"`))
+	eventually(t, "the new run waiting", func() bool { return len(h.logOf(acmeToken, "kind=fired&rule=reminder&record_id=O4")) == 1 })
+	h.stop()
+	if err := os.WriteFile(path, []byte(without), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h2 := start(t, cfg, st, nil, nil)
+	eventually(t, "the run of the removed rule stopped", func() bool {
+		log := h2.logOf(acmeToken, "kind=stopped&record_id=O4")
+		return len(log) == 1 && log[0].Message == "the rule was removed from the ruleset"
+	})
+}
