@@ -243,7 +243,7 @@ var classNames = [...]string{OK: "ok", Transient: "transient", Permanent: "perma
 func (w *actionWorker) attempt(ctx context.Context, a *store.Action, rec json.RawMessage) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
-			w.t.d.metrics.internal.WithLabelValues("connector").Inc()
+			w.t.d.bug("connector", r)
 			w.t.d.log.Error("panic in a connector", "tenant", w.t.name, "action", a.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			res = Result{Class: Unknown, Err: fmt.Errorf("%w: connector panicked: %v", errPanic, r)}
 		}

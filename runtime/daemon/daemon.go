@@ -69,6 +69,9 @@ type Options struct {
 	// OnLog, when set, sees every log entry the engine committed, with
 	// its tenant (benchmarks and embedders count them).
 	OnLog func(tenant string, l *store.LogEntry)
+	// OnBug, when set, is told of each broken invariant the daemon
+	// survived (a recovered panic); tests make it fail the test.
+	OnBug func(where string, v any)
 }
 
 // Daemon is a running automatd: its store, tenants and workers.
@@ -280,6 +283,16 @@ func (d *Daemon) sleep(dur time.Duration, wake <-chan struct{}) bool {
 	case <-t.C:
 	}
 	return true
+}
+
+// bug reports a broken invariant the daemon survives: the
+// automat_internal_errors_total counter and Options.OnBug. The caller logs
+// it with its context.
+func (d *Daemon) bug(where string, v any) {
+	d.metrics.internal.WithLabelValues(where).Inc()
+	if d.opts.OnBug != nil {
+		d.opts.OnBug(where, v)
+	}
 }
 
 // signal wakes a worker waiting on ch without blocking.

@@ -120,6 +120,7 @@ func start(t *testing.T, cfg *Config, st store.Store, conn *fakeConn, tweak func
 		Watch:      -1,
 		Grace:      5 * time.Second,
 		Rand:       func() float64 { return 0.5 },
+		OnBug:      func(where string, v any) { t.Errorf("internal error in %s: %v", where, v) },
 	}
 	if tweak != nil {
 		tweak(&opts)
@@ -811,4 +812,33 @@ func TestReloadWithWaitingRuns(t *testing.T) {
 		log := h2.logOf(acmeToken, "kind=stopped&record_id=O4")
 		return len(log) == 1 && log[0].Message == "the rule was removed from the ruleset"
 	})
+}
+
+// A connector that panics is a bug the daemon survives: reported, and the
+// action is unknown (it may have been sent), not resent on its own.
+func TestConnectorPanic(t *testing.T) {
+	conn := &fakeConn{}
+	conn.setFail(func(a *store.Action) Result { panic("boom") })
+	var mu sync.Mutex
+	var bugs []string
+	h := start(t, testConfig(t, rulesDir(t)), nil, conn, func(o *Options) {
+		o.OnBug = func(where string, v any) {
+			mu.Lock()
+			bugs = append(bugs, fmt.Sprint(where, ": ", v))
+			mu.Unlock()
+		}
+	})
+	h.post(acmeToken, orderEvent("p1", "order.paid", "O1", `"paid": "paid"`))
+	eventually(t, "the webhook unknown", func() bool {
+		_, body := h.do("GET", "/v1/actions?state=unknown", acmeToken, nil)
+		return strings.Contains(string(body), "connector panicked: boom")
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bugs) != 1 || bugs[0] != "connector: boom" {
+		t.Errorf("bugs reported: %q", bugs)
+	}
+	if code, body := h.do("GET", "/metrics", "", nil); code != 200 || !strings.Contains(string(body), `automat_internal_errors_total{where="connector"} 1`) {
+		t.Error("/metrics lacks the internal error")
+	}
 }

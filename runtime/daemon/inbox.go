@@ -218,7 +218,7 @@ func (in *inbox) handle(ev *store.Event) {
 func (in *inbox) process(ev *store.Event) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			in.t.d.metrics.internal.WithLabelValues("inbox").Inc()
+			in.t.d.bug("inbox", r)
 			in.t.d.log.Error("panic processing an event", "tenant", in.t.name, "event", ev.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("%w: %v", errPanic, r)
 		}

@@ -61,7 +61,7 @@ func (tm *timers) waits() {
 func (tm *timers) wake() (n int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			tm.t.d.metrics.internal.WithLabelValues("waits").Inc()
+			tm.t.d.bug("waits", r)
 			tm.t.d.log.Error("panic continuing waits", "tenant", tm.t.name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("%w: %v", errPanic, r)
 		}
@@ -167,7 +167,7 @@ func (tm *timers) tick(spec string, at time.Time, note string) {
 	err = func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				d.metrics.internal.WithLabelValues("schedule").Inc()
+				d.bug("schedule", r)
 				err = fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
 			}
 		}()
