@@ -842,3 +842,27 @@ func TestConnectorPanic(t *testing.T) {
 		t.Error("/metrics lacks the internal error")
 	}
 }
+
+// Events of one record are processed in the order received; different
+// records are spread over the shards.
+func TestRecordOrder(t *testing.T) {
+	h := start(t, testConfig(t, rulesDir(t)), nil, nil, nil)
+	var batch []string
+	for i := range 120 {
+		batch = append(batch, orderEvent(fmt.Sprintf("e%03d", i), "order.updated", fmt.Sprintf("O%d", i%6), fmt.Sprintf(`"status": "s%03d"`, i)))
+		if len(batch) == 20 {
+			h.post(acmeToken, `{"events": [`+strings.Join(batch, ",")+`]}`)
+			batch = batch[:0]
+		}
+	}
+	eventually(t, "120 events", func() bool { return len(h.logOf(acmeToken, "kind=event")) == 120 })
+	last := map[string]string{}
+	log := h.logOf(acmeToken, "kind=event")
+	for i := len(log) - 1; i >= 0; i-- { // oldest first
+		e := log[i]
+		if prev := last[e.Record.ID]; prev >= e.Event {
+			t.Errorf("%s processed after %s", e.Event, prev)
+		}
+		last[e.Record.ID] = e.Event
+	}
+}
