@@ -280,6 +280,41 @@ func containsType(ts []int32, t int32) bool {
 	return false
 }
 
+// Outcome is the result of one attempt of a queued action: State Done
+// (with Result) continues the run that waits for it; Failed, Dead or
+// Unknown (with Cause) stops it.
+type Outcome struct {
+	ID     string
+	State  store.ActionState
+	Result []byte
+	Cause  string
+	Took   time.Duration
+}
+
+// Complete records several outcomes in one transaction (one commit for a
+// batch of finished actions).
+func (e *Engine) Complete(ctx context.Context, outcomes []Outcome) error {
+	for _, o := range outcomes {
+		if o.State == store.Pending || o.State == store.Skipped || o.State == "" {
+			return fmt.Errorf("action %s: an outcome is done, failed, dead or unknown, not %q", o.ID, o.State)
+		}
+	}
+	return e.update(ctx, func(j *job) error {
+		for _, o := range outcomes {
+			var err error
+			if o.State == store.Done {
+				err = j.actionDone(o.ID, o.Result, o.Took)
+			} else {
+				err = j.actionFailed(o.ID, o.State, o.Cause, o.Took)
+			}
+			if err != nil {
+				return fmt.Errorf("action %s: %w", o.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
 // ActionDone records that a queued action succeeded with result (nil for
 // none) and continues the run that waited for it.
 func (e *Engine) ActionDone(ctx context.Context, id string, result []byte, took time.Duration) error {

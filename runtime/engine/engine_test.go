@@ -116,7 +116,7 @@ rule "r" on order.created when order.id is not null do
 	if len(pending) != 1 || pending[0].Name != "email" {
 		t.Fatalf("pending after the sms: %+v", pending)
 	}
-	if err := e.ActionFailed(ctx, pending[0].ID, store.Dead, "550 mailbox unavailable", time.Millisecond); err != nil {
+	if err := e.Complete(ctx, []engine.Outcome{{ID: pending[0].ID, State: store.Dead, Cause: "550 mailbox unavailable", Took: time.Millisecond}}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(logLines(t, st), "\n")
