@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,5 +79,31 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("exit %d, want %d", code, wantCode)
 			}
 		})
+	}
+}
+
+// TestExampleRuleTests runs `rulec test` on every example folder: each
+// must have at least three rule tests, and all must pass.
+func TestExampleRuleTests(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"test", "../../examples/..."}, nil, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("rulec test examples: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	dirs, _ := filepath.Glob("../../examples/*/*.rules")
+	seen := make(map[string]bool)
+	for _, d := range dirs {
+		seen[filepath.Dir(d)] = true
+	}
+	for dir := range seen {
+		re := regexp.MustCompile(`(?m)^ok   ` + regexp.QuoteMeta(dir) + `\t(\d+) tests`)
+		m := re.FindStringSubmatch(stdout.String())
+		if m == nil {
+			t.Errorf("%s: no passing rule tests in the output:\n%s", dir, stdout.String())
+			continue
+		}
+		if n, _ := strconv.Atoi(m[1]); n < 3 {
+			t.Errorf("%s: %d rule tests, want at least 3", dir, n)
+		}
 	}
 }

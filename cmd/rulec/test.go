@@ -219,9 +219,10 @@ func readTests(file string) ([]ruleTest, error) {
 	var order []string
 	base := strings.TrimSuffix(filepath.Base(file), testExt)
 	for _, f := range a.Files {
-		name, part, ok := strings.Cut(f.Name, "/")
-		if !ok {
-			name, part = base, f.Name
+		// The part follows the last slash: test names may hold slashes.
+		name, part := base, f.Name
+		if i := strings.LastIndexByte(f.Name, '/'); i >= 0 {
+			name, part = f.Name[:i], f.Name[i+1:]
 		}
 		name = strings.TrimSpace(name)
 		t := byName[name]
