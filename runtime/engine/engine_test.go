@@ -215,3 +215,33 @@ func TestReload(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessOnceInOrder checks that an event handed out twice (two
+// daemons, or a retry after a lost reply) is processed once, and that a
+// record's later event waits for its earlier one whoever takes it first.
+func TestProcessOnceInOrder(t *testing.T) {
+	rs := ruleset(t, `rule "r" on order.created, order.updated when order.id is not null do log(text: "{order.number}")`)
+	st := memstore.New()
+	ctx := context.Background()
+	mk := func(id, number string) *store.Event {
+		return &store.Event{ID: id, Type: "order.updated", At: t0, Record: store.Ref{Type: "order", ID: "O-1"},
+			Data: []byte(`{"id":"O-1","number":"` + number + `"}`)}
+	}
+	e1, e2 := mk("e1", "first"), mk("e2", "second")
+	st.Accept(ctx, "t", []*store.Event{e1, e2})
+	e := engine.New(rs, engine.Config{Store: st, Tenant: "t", Clock: &clock{t0}})
+	for _, ev := range []*store.Event{e2, e1, e1, e2} { // e2 is not next until e1 is done
+		if err := e.Process(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := strings.Join(logLines(t, st), "\n")
+	want := "event\nfired r\naction r log done\nevent\nfired r\naction r log done"
+	if got != want {
+		t.Fatalf("log:\n%s\nwant:\n%s", got, want)
+	}
+	entries, _, _ := st.Log(ctx, "t", store.LogQuery{Kind: store.KindAction})
+	if string(entries[0].Args) != `{"text":"second"}` || string(entries[1].Args) != `{"text":"first"}` {
+		t.Errorf("actions newest first: %s, %s; want second, first", entries[0].Args, entries[1].Args)
+	}
+}

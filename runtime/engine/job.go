@@ -44,8 +44,19 @@ type origin struct {
 }
 
 // process handles one event: snapshot, derived triggers, waits, rules.
+// It does nothing unless ev is the oldest pending event of its record:
+// an event already processed (by another daemon, or before a retry) is
+// not processed twice, and a record's events are taken in the order they
+// were accepted whoever takes them.
 func (j *job) process(rs *Ruleset, ev *store.Event) error {
 	ref := ev.Record
+	next, err := j.tx.PendingFor(ref, 1)
+	if err != nil {
+		return err
+	}
+	if len(next) == 0 || next[0].ID != ev.ID {
+		return nil
+	}
 	entry := &store.LogEntry{Kind: store.KindEvent, Event: ev.ID, Trigger: ev.Type, Record: ref}
 	t := rs.Schema.Type(ref.Type)
 	if t < 0 {
