@@ -1,0 +1,316 @@
+// Package pgstore is the PostgreSQL implementation of store.Store, for
+// production and for several automatd processes sharing one database
+// (SPEC §2.2). It passes the same conformance suite (storetest) as the
+// embedded store.
+//
+// Transactions run at SERIALIZABLE isolation and are retried on a
+// serialization failure or deadlock, so the engine's read-modify-write of
+// a record's snapshot, once-ledger and runs is correct whichever daemon
+// runs it; the engine only processes the oldest pending event of a
+// record (runtime/engine), so two daemons that take the same record's
+// events serialize on them and each event runs once, in order. Queue
+// reads (Pending, DueRuns, DueActions) skip rows another transaction has
+// locked, so daemons do not wait on each other's work. TryLead gives one
+// daemon at a time the schedule ticks, with a lease that expires.
+//
+// Schema changes are numbered SQL files (migrations/), applied in order
+// under an advisory lock, each in its own transaction, recorded in
+// schema_migrations; a database newer than the binary is refused.
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/automat-rules/automat/runtime/store"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrationLock is the advisory lock key that serializes migrations of
+// daemons starting at once.
+const migrationLock = 0x6175746f6d6174 // "automat"
+
+// maxRetries bounds the retries of a transaction that lost a
+// serialization conflict.
+const maxRetries = 30
+
+// Store is a store.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at dsn (postgres://...), applies the
+// migrations it lacks and returns the store.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	if _, _, err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Migrate applies the migrations the database at dsn lacks and returns
+// the schema versions before and after (automatd migrate).
+func Migrate(ctx context.Context, dsn string) (from, to int, err error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return 0, 0, fmt.Errorf("pgstore: %w", err)
+	}
+	defer pool.Close()
+	return migrate(ctx, pool)
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []migration
+	for i, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil || v != i+1 {
+			return nil, fmt.Errorf("pgstore: migration %s: want number %04d", base, i+1)
+		}
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{v, base, string(b)})
+	}
+	return out, nil
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool) (from, to int, err error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("pgstore: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+		return 0, 0, fmt.Errorf("pgstore: migration lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return 0, 0, fmt.Errorf("pgstore: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&from); err != nil {
+		return 0, 0, fmt.Errorf("pgstore: %w", err)
+	}
+	if from > len(ms) {
+		return from, from, fmt.Errorf("pgstore: the database has schema version %d, newer than this automatd (%d): upgrade automatd", from, len(ms))
+	}
+	for _, m := range ms[from:] {
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return from, from, fmt.Errorf("pgstore: migration %s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return from, from, fmt.Errorf("pgstore: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return from, from, fmt.Errorf("pgstore: migrations: %w", err)
+	}
+	return from, len(ms), nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// retryable reports whether err is a serialization failure or a deadlock.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Update implements store.Store: fn runs in a SERIALIZABLE transaction,
+// again after a serialization conflict.
+func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxRetries; attempt++ {
+		if err = s.update(ctx, tenant, fn); !retryable(err) {
+			return err
+		}
+		// Back off a little, growing, so conflicting daemons spread out.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("pgstore: gave up after %d serialization conflicts: %w", maxRetries, err)
+}
+
+func (s *Store) update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	defer ptx.Rollback(context.WithoutCancel(ctx))
+	// A begun transaction runs to its end: cancelling ctx mid-way would
+	// only turn a commit into a rollback at a random point.
+	x := &tx{ctx: context.WithoutCancel(ctx), tx: ptx, tenant: tenant}
+	if err := fn(x); err != nil {
+		return err
+	}
+	return ptx.Commit(x.ctx)
+}
+
+// Accept implements store.Store. Concurrent Accepts of one id: the second
+// waits for the first to commit and finds it there.
+func (s *Store) Accept(ctx context.Context, tenant string, events []*store.Event) ([]bool, error) {
+	fresh := make([]bool, len(events))
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(ptx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, e := range events {
+			b.Queue(qAddEvent, tenant, e.ID, e.Type, micros(e.At), e.Record.Type, e.Record.ID, text(e.Data), e.Depth, e.Cause)
+		}
+		res := ptx.SendBatch(ctx, b)
+		defer res.Close()
+		for i, e := range events {
+			var seq int64
+			err := res.QueryRow().Scan(&seq)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("pgstore: accepting event %q: %w", e.ID, err)
+			}
+			fresh[i], e.Seq = true, seq
+		}
+		return res.Close()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+// TryLead makes holder the holder of the lease called name for ttl, if
+// nobody else holds it or their lease expired, and reports whether
+// holder holds it now. A holder renews by calling it again before ttl
+// passes; a killed holder is replaced once its lease expires.
+func (s *Store) TryLead(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	now := time.Now()
+	var got string
+	err := s.pool.QueryRow(ctx, `INSERT INTO leases (name, holder, expires) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+		WHERE leases.holder = excluded.holder OR leases.expires < $4
+		RETURNING holder`, name, holder, micros(now.Add(ttl)), micros(now)).Scan(&got)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("pgstore: lease %q: %w", name, err)
+	}
+	return got == holder, nil
+}
+
+// Log implements store.Store: newest first; the cursor is the id of the
+// page's last entry, so entries appended meanwhile never shift a page.
+func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*store.LogEntry, string, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 10000)
+	where := []string{"tenant = $1"}
+	args := []any{tenant}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	for _, f := range []struct{ col, v string }{
+		{"event", q.Event}, {"record_id", q.Record.ID}, {"rule", q.Rule}, {"trigger", q.Trigger},
+		{"record_type", q.Record.Type}, {"kind", string(q.Kind)},
+	} {
+		if f.v != "" {
+			add(f.col+" = $%d", f.v)
+		}
+	}
+	if !q.From.IsZero() {
+		add("at >= $%d", micros(q.From))
+	}
+	if !q.To.IsZero() {
+		add("at < $%d", micros(q.To))
+	}
+	if q.Cursor != "" {
+		before, err := strconv.ParseInt(q.Cursor, 10, 64)
+		if err != nil || before <= 0 {
+			return nil, "", fmt.Errorf("pgstore: bad log cursor %q", q.Cursor)
+		}
+		add("id < $%d", before)
+	}
+	args = append(args, limit+1)
+	query := "SELECT id, " + logCols + " FROM log WHERE " + strings.Join(where, " AND ") +
+		fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	rows, err := s.pool.Query(ctx, query, args...)
+	entries, err := collect(rows, err, scanEntry)
+	if err != nil {
+		return nil, "", fmt.Errorf("pgstore: log: %w", err)
+	}
+	if len(entries) <= limit {
+		return entries, "", nil
+	}
+	entries = entries[:limit]
+	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+}
+
+func scanEntry(rows pgx.Rows) (*store.LogEntry, error) {
+	e := new(store.LogEntry)
+	var at, duration int64
+	var args, result, clauses *string
+	err := rows.Scan(&e.ID, &at, &e.Kind, &e.Rule, &e.Event, &e.Trigger, &e.Record.Type, &e.Record.ID,
+		&e.Action, &e.ActionID, &args, &result, &e.State, &e.Attempt, &e.Error, &duration, &clauses, &e.Message)
+	if err != nil {
+		return nil, err
+	}
+	e.At, e.Args, e.Result = timeOf(at), raw(args), raw(result)
+	e.Duration = time.Duration(duration)
+	if clauses != nil {
+		if err := json.Unmarshal([]byte(*clauses), &e.Clauses); err != nil {
+			return nil, fmt.Errorf("log entry %d: clauses: %w", e.ID, err)
+		}
+	}
+	return e, nil
+}
+
+var _ store.Store = (*Store)(nil)

@@ -1,0 +1,356 @@
+package pgstore
+
+// This file defines the transaction (store.Tx) and its statements.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/automat-rules/automat/runtime/store"
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	qAddEvent = `INSERT INTO events (tenant, id, type, at, record_type, record_id, data, depth, cause)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, id) DO NOTHING RETURNING seq`
+	eventCols = `seq, id, type, at, record_type, record_id, data, depth, cause`
+	// Queue reads skip rows another daemon's transaction holds.
+	qPending   = `SELECT ` + eventCols + ` FROM events WHERE tenant = $1 AND NOT done ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`
+	qPendingOf = `SELECT ` + eventCols + ` FROM events
+		WHERE tenant = $1 AND record_type = $2 AND record_id = $3 AND NOT done ORDER BY seq LIMIT $4`
+	qDone = `UPDATE events SET done = true, data = NULL WHERE tenant = $1 AND id = $2` // the snapshot keeps the data
+
+	snapshotCols = `record_type, record_id, data, at, event`
+	qSnapshot    = `SELECT ` + snapshotCols + ` FROM snapshots WHERE tenant = $1 AND record_type = $2 AND record_id = $3`
+	qPutSnapshot = `INSERT INTO snapshots (tenant, record_type, record_id, data, at, event) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant, record_type, record_id) DO UPDATE SET data = excluded.data, at = excluded.at, event = excluded.event`
+	qSnapshots = `SELECT ` + snapshotCols + ` FROM snapshots
+		WHERE tenant = $1 AND record_type = $2 AND record_id > $3 ORDER BY record_id LIMIT $4`
+
+	qClaimOnce = `INSERT INTO once (tenant, rule, record_type, record_id, key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
+
+	runCols = `id, rule, version, record_type, record_id, event, trigger, depth, next, lets, state, due, action, started`
+	qPutRun = `INSERT INTO runs (tenant, ` + runCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (tenant, id) DO UPDATE SET rule = excluded.rule, version = excluded.version,
+		record_type = excluded.record_type, record_id = excluded.record_id, event = excluded.event,
+		trigger = excluded.trigger, depth = excluded.depth, next = excluded.next, lets = excluded.lets,
+		state = excluded.state, due = excluded.due, action = excluded.action, started = excluded.started`
+	qRun       = `SELECT ` + runCols + ` FROM runs WHERE tenant = $1 AND id = $2`
+	qDeleteRun = `DELETE FROM runs WHERE tenant = $1 AND id = $2`
+	qRunsOf    = `SELECT ` + runCols + ` FROM runs WHERE tenant = $1 AND record_type = $2 AND record_id = $3 ORDER BY pos`
+	qDueRuns   = `SELECT ` + runCols + ` FROM runs WHERE tenant = $1 AND due IS NOT NULL AND due <= $2 ORDER BY due, id LIMIT $3 FOR UPDATE SKIP LOCKED`
+	qNextDue   = `SELECT min(due) FROM runs WHERE tenant = $1 AND due IS NOT NULL`
+
+	qNextSeq = `INSERT INTO seqs (tenant, name, value) VALUES ($1, $2, 1)
+		ON CONFLICT (tenant, name) DO UPDATE SET value = seqs.value + 1 RETURNING value`
+
+	actionCols = `id, run, rule, event, trigger, record_type, record_id, name, args, state, attempt, next_at, error, result, created, updated`
+	qEnqueue   = `INSERT INTO actions (tenant, ` + actionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (tenant, id) DO NOTHING`
+	qAction       = `SELECT ` + actionCols + ` FROM actions WHERE tenant = $1 AND id = $2`
+	qUpdateAction = `UPDATE actions SET run = $1, rule = $2, event = $3, trigger = $4, record_type = $5, record_id = $6,
+		name = $7, args = $8, state = $9, attempt = $10, next_at = $11, error = $12, result = $13, created = $14, updated = $15
+		WHERE tenant = $16 AND id = $17`
+	qActions    = `SELECT ` + actionCols + ` FROM actions WHERE tenant = $1 AND state = $2 ORDER BY next_at, id LIMIT $3`
+	qDueActions = `SELECT ` + actionCols + ` FROM actions
+		WHERE tenant = $1 AND state = 'pending' AND next_at <= $2 ORDER BY next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`
+
+	logCols = `at, kind, rule, event, trigger, record_type, record_id, action, action_id,
+		args, result, state, attempt, error, duration, clauses, message`
+	qAppend = `INSERT INTO log (tenant, ` + logCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`
+)
+
+// tx is a store.Tx: one SERIALIZABLE transaction of one tenant.
+type tx struct {
+	ctx    context.Context
+	tx     pgx.Tx
+	tenant string
+}
+
+func (x *tx) Tenant() string { return x.tenant }
+
+// micros and timeOf convert times to the stored form: UTC microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func timeOf(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+// text and raw convert JSON values to and from nullable TEXT.
+func text(b json.RawMessage) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func raw(s *string) json.RawMessage {
+	if s == nil {
+		return nil
+	}
+	return json.RawMessage(*s)
+}
+
+// collect scans every row with scan.
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (x *tx) query(q string, args ...any) (pgx.Rows, error) { return x.tx.Query(x.ctx, q, args...) }
+
+// The inbox.
+
+func (x *tx) AddEvent(e *store.Event) (bool, error) {
+	var seq int64
+	err := x.tx.QueryRow(x.ctx, qAddEvent, x.tenant, e.ID, e.Type, micros(e.At), e.Record.Type, e.Record.ID,
+		text(e.Data), e.Depth, e.Cause).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("pgstore: adding event %q: %w", e.ID, err)
+	}
+	e.Seq = seq
+	return true, nil
+}
+
+func scanEvent(rows pgx.Rows) (*store.Event, error) {
+	e := new(store.Event)
+	var at int64
+	var data *string
+	err := rows.Scan(&e.Seq, &e.ID, &e.Type, &at, &e.Record.Type, &e.Record.ID, &data, &e.Depth, &e.Cause)
+	e.At, e.Data = timeOf(at), raw(data)
+	return e, err
+}
+
+func (x *tx) Pending(limit int) ([]*store.Event, error) {
+	rows, err := x.query(qPending, x.tenant, limit)
+	return collect(rows, err, scanEvent)
+}
+
+func (x *tx) PendingFor(r store.Ref, limit int) ([]*store.Event, error) {
+	rows, err := x.query(qPendingOf, x.tenant, r.Type, r.ID, limit)
+	return collect(rows, err, scanEvent)
+}
+
+func (x *tx) Done(id string) error {
+	tag, err := x.tx.Exec(x.ctx, qDone, x.tenant, id)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("event %q: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Snapshots.
+
+func scanSnapshot(rows pgx.Rows) (*store.Snapshot, error) {
+	s := new(store.Snapshot)
+	var at int64
+	var data *string
+	err := rows.Scan(&s.Ref.Type, &s.Ref.ID, &data, &at, &s.Event)
+	s.At, s.Data = timeOf(at), raw(data)
+	return s, err
+}
+
+func (x *tx) Snapshot(r store.Ref) (*store.Snapshot, error) {
+	rows, err := x.query(qSnapshot, x.tenant, r.Type, r.ID)
+	snaps, err := collect(rows, err, scanSnapshot)
+	if len(snaps) == 0 {
+		return nil, err
+	}
+	return snaps[0], err
+}
+
+func (x *tx) PutSnapshot(s *store.Snapshot) error {
+	_, err := x.tx.Exec(x.ctx, qPutSnapshot, x.tenant, s.Ref.Type, s.Ref.ID, text(s.Data), micros(s.At), s.Event)
+	return err
+}
+
+func (x *tx) Snapshots(typ, after string, limit int) ([]*store.Snapshot, error) {
+	rows, err := x.query(qSnapshots, x.tenant, typ, after, limit)
+	return collect(rows, err, scanSnapshot)
+}
+
+// The once-ledger.
+
+func (x *tx) ClaimOnce(rule string, r store.Ref, key string) (bool, error) {
+	tag, err := x.tx.Exec(x.ctx, qClaimOnce, x.tenant, rule, r.Type, r.ID, key)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// Runs.
+
+func scanRun(rows pgx.Rows) (*store.Run, error) {
+	r := new(store.Run)
+	var lets *string
+	var due *int64
+	var started int64
+	err := rows.Scan(&r.ID, &r.Rule, &r.Version, &r.Record.Type, &r.Record.ID, &r.Event, &r.Trigger,
+		&r.Depth, &r.Next, &lets, &r.State, &due, &r.Action, &started)
+	r.Lets, r.Started = raw(lets), timeOf(started)
+	if due != nil {
+		r.Due = timeOf(*due)
+	}
+	return r, err
+}
+
+func (x *tx) PutRun(r *store.Run) error {
+	var due *int64
+	if !r.Due.IsZero() {
+		d := micros(r.Due)
+		due = &d
+	}
+	_, err := x.tx.Exec(x.ctx, qPutRun, x.tenant, r.ID, r.Rule, r.Version, r.Record.Type, r.Record.ID, r.Event, r.Trigger,
+		r.Depth, r.Next, text(r.Lets), string(r.State), due, r.Action, micros(r.Started))
+	return err
+}
+
+func (x *tx) Run(id string) (*store.Run, error) {
+	rows, err := x.query(qRun, x.tenant, id)
+	runs, err := collect(rows, err, scanRun)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	}
+	return runs[0], nil
+}
+
+func (x *tx) DeleteRun(id string) error {
+	_, err := x.tx.Exec(x.ctx, qDeleteRun, x.tenant, id)
+	return err
+}
+
+func (x *tx) RunsOf(r store.Ref) ([]*store.Run, error) {
+	rows, err := x.query(qRunsOf, x.tenant, r.Type, r.ID)
+	return collect(rows, err, scanRun)
+}
+
+func (x *tx) DueRuns(now time.Time, limit int) ([]*store.Run, error) {
+	rows, err := x.query(qDueRuns, x.tenant, micros(now), limit)
+	return collect(rows, err, scanRun)
+}
+
+func (x *tx) NextDue() (time.Time, error) {
+	var due *int64
+	if err := x.tx.QueryRow(x.ctx, qNextDue, x.tenant).Scan(&due); err != nil || due == nil {
+		return time.Time{}, err
+	}
+	return timeOf(*due), nil
+}
+
+// Sequences.
+
+func (x *tx) NextSeq(name string) (int64, error) {
+	var n int64
+	err := x.tx.QueryRow(x.ctx, qNextSeq, x.tenant, name).Scan(&n)
+	return n, err
+}
+
+// Actions.
+
+func scanAction(rows pgx.Rows) (*store.Action, error) {
+	a := new(store.Action)
+	var args, result *string
+	var next, created, updated int64
+	err := rows.Scan(&a.ID, &a.Run, &a.Rule, &a.Event, &a.Trigger, &a.Record.Type, &a.Record.ID, &a.Name,
+		&args, &a.State, &a.Attempt, &next, &a.Error, &result, &created, &updated)
+	a.Args, a.Result = raw(args), raw(result)
+	a.NextAt, a.Created, a.Updated = timeOf(next), timeOf(created), timeOf(updated)
+	return a, err
+}
+
+func (x *tx) Enqueue(a *store.Action) error {
+	state := a.State
+	if state == "" {
+		state = store.Pending
+	}
+	tag, err := x.tx.Exec(x.ctx, qEnqueue, x.tenant, a.ID, a.Run, a.Rule, a.Event, a.Trigger, a.Record.Type, a.Record.ID,
+		a.Name, text(a.Args), string(state), a.Attempt, micros(a.NextAt), a.Error, text(a.Result),
+		micros(a.Created), micros(a.Updated))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("action %q: %w", a.ID, store.ErrDuplicate)
+	}
+	return nil
+}
+
+func (x *tx) Action(id string) (*store.Action, error) {
+	rows, err := x.query(qAction, x.tenant, id)
+	as, err := collect(rows, err, scanAction)
+	if err != nil {
+		return nil, err
+	}
+	if len(as) == 0 {
+		return nil, fmt.Errorf("action %q: %w", id, store.ErrNotFound)
+	}
+	return as[0], nil
+}
+
+func (x *tx) UpdateAction(a *store.Action) error {
+	tag, err := x.tx.Exec(x.ctx, qUpdateAction, a.Run, a.Rule, a.Event, a.Trigger, a.Record.Type, a.Record.ID,
+		a.Name, text(a.Args), string(a.State), a.Attempt, micros(a.NextAt), a.Error, text(a.Result),
+		micros(a.Created), micros(a.Updated), x.tenant, a.ID)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("action %q: %w", a.ID, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (x *tx) Actions(state store.ActionState, limit int) ([]*store.Action, error) {
+	rows, err := x.query(qActions, x.tenant, string(state), limit)
+	return collect(rows, err, scanAction)
+}
+
+func (x *tx) DueActions(now time.Time, limit int) ([]*store.Action, error) {
+	rows, err := x.query(qDueActions, x.tenant, micros(now), limit)
+	return collect(rows, err, scanAction)
+}
+
+// The event log.
+
+func (x *tx) Append(entries ...*store.LogEntry) error {
+	for _, e := range entries {
+		var clauses *string
+		if len(e.Clauses) > 0 {
+			b, err := json.Marshal(e.Clauses)
+			if err != nil {
+				return fmt.Errorf("pgstore: log entry clauses: %w", err)
+			}
+			s := string(b)
+			clauses = &s
+		}
+		err := x.tx.QueryRow(x.ctx, qAppend, x.tenant, micros(e.At), string(e.Kind), e.Rule, e.Event, e.Trigger,
+			e.Record.Type, e.Record.ID, e.Action, e.ActionID, text(e.Args), text(e.Result), string(e.State),
+			e.Attempt, e.Error, int64(e.Duration), clauses, e.Message).Scan(&e.ID)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ store.Tx = (*tx)(nil)
