@@ -314,3 +314,4 @@ func scanEntry(rows pgx.Rows) (*store.LogEntry, error) {
 }
 
 var _ store.Store = (*Store)(nil)
+
