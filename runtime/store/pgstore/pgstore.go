@@ -314,4 +314,3 @@ func scanEntry(rows pgx.Rows) (*store.LogEntry, error) {
 }
 
 var _ store.Store = (*Store)(nil)
-

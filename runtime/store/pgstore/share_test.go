@@ -32,7 +32,7 @@ func open(t *testing.T, dsn string) *pgstore.Store {
 func TestLease(t *testing.T) {
 	s := open(t, pgtest.DSN(t))
 	ctx := context.Background()
-	const ttl = 300 * time.Millisecond
+	const ttl = time.Second
 	lead := func(who string) bool {
 		ok, err := s.TryLead(ctx, "schedule", who, ttl)
 		if err != nil {
@@ -50,7 +50,7 @@ func TestLease(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if took := time.Since(start); took > ttl+100*time.Millisecond {
+	if took := time.Since(start); took > ttl+500*time.Millisecond { // slack for a loaded machine
 		t.Errorf("b took over after %s, want within the ttl %s", took, ttl)
 	}
 	if lead("a") {
