@@ -115,6 +115,10 @@ func (o *Outbox) Perform(ctx context.Context, r *Request) Result {
 	return Result{Class: OK, Output: out}
 }
 
+// actionLease is how long, beyond the action timeout, a daemon holds an
+// action it took before another daemon may take it.
+const actionLease = 10 * time.Second
+
 // actionConcurrency is how many actions of one tenant are performed at
 // once.
 const actionConcurrency = 8
@@ -157,11 +161,23 @@ func (w *actionWorker) loop() {
 		epoch := w.claims.epoch()
 		err := d.store.Update(d.work, w.t.name, func(tx store.Tx) error {
 			todo, next = todo[:0], time.Time{}
-			as, err := tx.DueActions(time.Now().UTC(), actionConcurrency+64)
+			now := time.Now().UTC()
+			as, err := tx.DueActions(now, actionConcurrency+64)
 			if err != nil {
 				return err
 			}
 			for _, a := range as {
+				// On a store shared by several daemons, lease the action:
+				// no other daemon sees it due until the lease ends (one
+				// that died while performing it is replaced then: at
+				// least once).
+				if shared(d.store) {
+					leased := *a
+					leased.NextAt = now.Add(d.opts.ActionTimeout + actionLease)
+					if err := tx.UpdateAction(&leased); err != nil {
+						return err
+					}
+				}
 				var rec json.RawMessage
 				if s, err := tx.Snapshot(a.Record); err != nil {
 					return err
@@ -181,13 +197,15 @@ func (w *actionWorker) loop() {
 		}
 		d.metrics.depth.WithLabelValues(w.t.name, "actions").Set(float64(len(todo)))
 		w.claims.sweep(epoch)
-		for _, x := range todo {
+		for i, x := range todo {
 			if !w.claims.claim(x.a.ID) {
 				continue
 			}
 			select {
 			case w.sem <- struct{}{}:
 			case <-d.stop:
+				w.claims.finish(x.a.ID)
+				w.release(todo[i:])
 				return
 			}
 			d.goWork(func() { w.perform(x.a, x.rec) })
@@ -199,6 +217,42 @@ func (w *actionWorker) loop() {
 		if !d.sleep(sleep, w.wake) {
 			return
 		}
+	}
+}
+
+// shared reports whether a store may be used by several daemons at once
+// (PostgreSQL), so that taking an action must lease it.
+func shared(s store.Store) bool {
+	sh, ok := s.(interface{ Shared() bool })
+	return ok && sh.Shared()
+}
+
+// release gives back the leases of actions taken but not performed
+// (stopping), so that a daemon that starts next performs them at once.
+func (w *actionWorker) release(todo []due) {
+	d := w.t.d
+	if !shared(d.store) || len(todo) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(d.work), 5*time.Second)
+	defer cancel()
+	err := d.store.Update(ctx, w.t.name, func(tx store.Tx) error {
+		for _, x := range todo {
+			a, err := tx.Action(x.a.ID)
+			if err != nil {
+				return err
+			}
+			if a.State == store.Pending {
+				a.NextAt = time.Now().UTC()
+				if err := tx.UpdateAction(a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		d.log.Warn("releasing actions at stop; another daemon takes them when their lease ends", "tenant", w.t.name, "err", err)
 	}
 }
 

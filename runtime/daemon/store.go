@@ -31,7 +31,7 @@ func OpenStore(ctx context.Context, url string) (store.Store, error) {
 		}
 		return openSQLite(ctx, rest)
 	case "postgres", "postgresql":
-		return nil, fmt.Errorf("store %q: the PostgreSQL store is not built into this automatd yet; use sqlite:PATH", redactURL(url))
+		return openPostgres(ctx, url)
 	}
 	return nil, fmt.Errorf("store %q: unknown kind %q: want sqlite:PATH, memory: or a postgres:// URL", redactURL(url), kind)
 }
@@ -58,6 +58,8 @@ func redactURL(url string) string {
 func Migrate(ctx context.Context, url string) (string, error) {
 	if kind, rest, ok := strings.Cut(url, ":"); ok && kind == "sqlite" && rest != "" {
 		return migrateSQLite(ctx, strings.TrimPrefix(rest, "//"))
+	} else if ok && (kind == "postgres" || kind == "postgresql") {
+		return migratePostgres(ctx, url)
 	}
 	s, err := OpenStore(ctx, url)
 	if err != nil {

@@ -146,6 +146,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (from, to int, err error) 
 	return from, len(ms), nil
 }
 
+// Shared reports that several daemons may use the store at once: the
+// daemon leases the actions it takes.
+func (s *Store) Shared() bool { return true }
+
 // Close closes the connection pool.
 func (s *Store) Close() error {
 	s.pool.Close()
