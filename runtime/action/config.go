@@ -220,12 +220,13 @@ func ParseConfig(data []byte, ignore ...string) (Config, error) {
 }
 
 // reserved are action names a REST connector may not take: the built-in
-// connectors and the engine's internal actions.
+// connectors and the engine's internal actions. The shop requests of the
+// standard schema (mark_shipped, cancel_order, allow_delivery) may be
+// mapped to the shop's API; unmapped, the daemon keeps them in its outbox.
 var reserved = map[string]bool{
 	"email": true, "sms": true, "webhook": true, "shoptet.set_order_status": true,
 	"set_status": true, "set_shipment_status": true, "set_responsible": true,
-	"mark_paid": true, "mark_shipped": true, "cancel_order": true,
-	"allow_delivery": true, "notify": true, "task": true, "comment": true,
+	"mark_paid": true, "notify": true, "task": true, "comment": true,
 	"log": true, "generate_code": true,
 }
 

@@ -2,124 +2,19 @@ package action_test
 
 import (
 	"bytes"
-	"crypto/tls"
-	"errors"
-	"io"
-	"log"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/automat-rules/automat/internal/smtptest"
 	"github.com/automat-rules/automat/runtime/action"
 	"github.com/automat-rules/automat/runtime/action/mailtmpl"
 )
-
-// smtpServer is a real SMTP server (go-smtp) with STARTTLS and AUTH
-// PLAIN, keeping what it receives.
-type smtpServer struct {
-	addr string
-	port int
-
-	mu       sync.Mutex
-	messages []received
-	// behaviour of the next sessions
-	rcptErr  error
-	dataWait time.Duration
-}
-
-type received struct {
-	from, user string
-	to         []string
-	tls        bool
-	data       []byte
-}
-
-func startSMTP(t *testing.T, cert tls.Certificate) *smtpServer {
-	t.Helper()
-	srv := &smtpServer{}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &smtpSession{srv: srv, conn: c}, nil
-	}))
-	s.Domain = "localhost"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	s.ReadTimeout = 5 * time.Second
-	s.WriteTimeout = 5 * time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	srv.addr = l.Addr().String()
-	srv.port = l.Addr().(*net.TCPAddr).Port
-	return srv
-}
-
-func (s *smtpServer) got() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.messages...)
-}
-
-type smtpSession struct {
-	srv  *smtpServer
-	conn *smtp.Conn
-	msg  received
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		if user != "shop" || pass != "s3cret-pw" {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
-		}
-		s.msg.user = user
-		return nil
-	}), nil
-}
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.msg.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.msg.from = from
-	_, s.msg.tls = s.conn.TLSConnectionState()
-	return nil
-}
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.srv.mu.Lock()
-	err := s.srv.rcptErr
-	s.srv.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	wait := s.srv.dataWait
-	s.msg.data = b
-	s.srv.messages = append(s.srv.messages, s.msg)
-	s.srv.mu.Unlock()
-	time.Sleep(wait)
-	return nil
-}
-func (s *smtpSession) Reset()        { u := s.msg.user; s.msg = received{user: u} }
-func (s *smtpSession) Logout() error { return nil }
 
 var pickupTemplate = mustTemplate("pickup_ready",
 	"Zásilka {shipment.tracking_number} čeká",
@@ -138,16 +33,16 @@ func mustTemplate(name, subject, text, html string) *mailtmpl.Set {
 	return s
 }
 
-func smtpConfig(srv *smtpServer) action.Config {
+func smtpConfig(srv *smtptest.Server) action.Config {
 	return action.Config{SMTP: &action.SMTPConfig{
-		Host: "localhost", Port: srv.port, From: "shop@example.com",
+		Host: "localhost", Port: srv.Port, From: "shop@example.com",
 		Username: "shop", PasswordEnv: "SMTP_PASSWORD", Timeout: 3 * time.Second,
 	}}
 }
 
 func TestEmailEndToEnd(t *testing.T) {
-	cert, pool := testCert(t)
-	srv := startSMTP(t, cert)
+	cert, pool := smtptest.Cert(t)
+	srv := smtptest.Start(t, smtptest.Options{Cert: cert, Username: "shop", Password: "s3cret-pw"})
 	set := newSet(t, smtpConfig(srv), action.Options{
 		Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool,
 	})
@@ -160,15 +55,15 @@ func TestEmailEndToEnd(t *testing.T) {
 	res := perform(t, set, req)
 	wantClass(t, res, action.OK)
 
-	got := srv.got()
+	got := srv.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
 	m := got[0]
-	if !m.tls || m.user != "shop" || m.from != "shop@example.com" || strings.Join(m.to, ",") != "jan@example.cz" {
-		t.Fatalf("envelope: tls=%v user=%q from=%q to=%v", m.tls, m.user, m.from, m.to)
+	if !m.TLS || m.User != "shop" || m.From != "shop@example.com" || strings.Join(m.To, ",") != "jan@example.cz" {
+		t.Fatalf("envelope: tls=%v user=%q from=%q to=%v", m.TLS, m.User, m.From, m.To)
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(m.data))
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +87,7 @@ func TestEmailEndToEnd(t *testing.T) {
 	if !strings.Contains(string(res.Output), "act-email-1@example.com") {
 		t.Errorf("output %s lacks the message id", res.Output)
 	}
-	parts := mimeParts(t, msg)
+	parts := smtptest.Parts(t, msg)
 	wantText := "Dobrý den Jan <Novák> & syn,\nzásilka DR123 čeká na Praha 1 \"U Nádraží\".\n"
 	if got := strings.ReplaceAll(parts["text/plain"], "\r\n", "\n"); got != wantText {
 		t.Errorf("text part = %q, want %q", got, wantText)
@@ -203,47 +98,9 @@ func TestEmailEndToEnd(t *testing.T) {
 	}
 }
 
-// mimeParts returns the decoded parts of a multipart/alternative message
-// (or its single body) by media type.
-func mimeParts(t *testing.T, msg *mail.Message) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	decode := func(enc string, r io.Reader) string {
-		if strings.EqualFold(enc, "quoted-printable") {
-			r = quotedprintable.NewReader(r)
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		out[mt] = decode(msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-		return out
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextRawPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		out[pt] = decode(p.Header.Get("Content-Transfer-Encoding"), p)
-	}
-	return out
-}
-
 func TestEmailFailures(t *testing.T) {
-	cert, pool := testCert(t)
-	srv := startSMTP(t, cert)
+	cert, pool := smtptest.Cert(t)
+	srv := smtptest.Start(t, smtptest.Options{Cert: cert, Username: "shop", Password: "s3cret-pw"})
 	opts := action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool}
 	req := func(args string) *action.Request {
 		return withTemplates(act("email", args, "shipment", "SH-1",
@@ -253,18 +110,14 @@ func TestEmailFailures(t *testing.T) {
 
 	t.Run("rejected recipient is permanent", func(t *testing.T) {
 		set := newSet(t, smtpConfig(srv), opts)
-		srv.mu.Lock()
-		srv.rcptErr = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-		srv.mu.Unlock()
-		defer func() { srv.mu.Lock(); srv.rcptErr = nil; srv.mu.Unlock() }()
+		srv.SetRcptError(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+		defer srv.SetRcptError(nil)
 		wantClass(t, perform(t, set, req(good)), action.Permanent)
 	})
 	t.Run("busy recipient is transient", func(t *testing.T) {
 		set := newSet(t, smtpConfig(srv), opts)
-		srv.mu.Lock()
-		srv.rcptErr = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
-		srv.mu.Unlock()
-		defer func() { srv.mu.Lock(); srv.rcptErr = nil; srv.mu.Unlock() }()
+		srv.SetRcptError(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"})
+		defer srv.SetRcptError(nil)
 		wantClass(t, perform(t, set, req(good)), action.Transient)
 	})
 	t.Run("wrong password is permanent and not shown", func(t *testing.T) {
@@ -290,10 +143,8 @@ func TestEmailFailures(t *testing.T) {
 	t.Run("no reply after the data is unknown", func(t *testing.T) {
 		cfg := smtpConfig(srv)
 		cfg.SMTP.Timeout = 300 * time.Millisecond
-		srv.mu.Lock()
-		srv.dataWait = time.Second
-		srv.mu.Unlock()
-		defer func() { srv.mu.Lock(); srv.dataWait = 0; srv.mu.Unlock() }()
+		srv.SetDataDelay(time.Second)
+		defer srv.SetDataDelay(0)
 		res := perform(t, newSet(t, cfg, opts), req(good))
 		wantClass(t, res, action.Unknown)
 	})
@@ -314,22 +165,22 @@ func TestEmailFailures(t *testing.T) {
 }
 
 func TestEmailRecipientList(t *testing.T) {
-	cert, pool := testCert(t)
-	srv := startSMTP(t, cert)
+	cert, pool := smtptest.Cert(t)
+	srv := smtptest.Start(t, smtptest.Options{Cert: cert, Username: "shop", Password: "s3cret-pw"})
 	set := newSet(t, smtpConfig(srv), action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool})
 	tmpl := mustTemplate("note", "Note", "Order {order.number}", "")
 	res := perform(t, set, withTemplates(act("email", `{"to": "Jan <jan@example.cz>, eva@example.cz", "template": "note"}`,
 		"order", "O-1", `{"number": "2024-1"}`), tmpl))
 	wantClass(t, res, action.OK)
-	got := srv.got()
-	if len(got) != 1 || strings.Join(got[0].to, " ") != "jan@example.cz eva@example.cz" {
+	got := srv.Messages()
+	if len(got) != 1 || strings.Join(got[0].To, " ") != "jan@example.cz eva@example.cz" {
 		t.Fatalf("received %+v", got)
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(got[0].data))
+	msg, err := mail.ReadMessage(bytes.NewReader(got[0].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if parts := mimeParts(t, msg); strings.TrimSpace(parts["text/plain"]) != "Order 2024-1" {
+	if parts := smtptest.Parts(t, msg); strings.TrimSpace(parts["text/plain"]) != "Order 2024-1" {
 		t.Fatalf("parts %q", parts)
 	}
 }
@@ -337,23 +188,23 @@ func TestEmailRecipientList(t *testing.T) {
 // TestEmailPreRendered sends the parts the engine rendered from the
 // compiled template (arguments subject, text, html) as they are.
 func TestEmailPreRendered(t *testing.T) {
-	cert, pool := testCert(t)
-	srv := startSMTP(t, cert)
+	cert, pool := smtptest.Cert(t)
+	srv := smtptest.Start(t, smtptest.Options{Cert: cert, Username: "shop", Password: "s3cret-pw"})
 	set := newSet(t, smtpConfig(srv), action.Options{Env: env(map[string]string{"SMTP_PASSWORD": "s3cret-pw"}), RootCAs: pool})
 	res := perform(t, set, act("email", `{"to": "jan@example.cz", "template": "pickup_ready",
 		"subject": "Zásilka DR1 čeká", "text": "Dobrý den Jan & Eva", "html": "<p>Dobrý den Jan &amp; Eva</p>"}`,
 		"shipment", "SH-1", ""))
 	wantClass(t, res, action.OK)
-	got := srv.got()
+	got := srv.Messages()
 	if len(got) != 1 {
 		t.Fatalf("received %d", len(got))
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(got[0].data))
+	msg, err := mail.ReadMessage(bytes.NewReader(got[0].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	parts := mimeParts(t, msg)
+	parts := smtptest.Parts(t, msg)
 	if subject != "Zásilka DR1 čeká" || strings.TrimSpace(parts["text/plain"]) != "Dobrý den Jan & Eva" ||
 		strings.TrimSpace(parts["text/html"]) != "<p>Dobrý den Jan &amp; Eva</p>" {
 		t.Fatalf("subject %q parts %q", subject, parts)

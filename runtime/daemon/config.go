@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/automat-rules/automat/runtime/action"
 )
 
 // Defaults of the configuration.
@@ -42,9 +44,9 @@ type Config struct {
 	// or a postgres:// URL.
 	Store   string         `yaml:"store"`
 	Tenants []TenantConfig `yaml:"tenants"`
-	// Connectors configures the connectors of outside actions. Until
-	// they are built, only "outbox" is read; see [OutboxConfig].
-	Connectors map[string]yaml.Node `yaml:"connectors"`
+	// Connectors configures the connectors of outside actions; see
+	// [ConnectorsConfig].
+	Connectors ConnectorsConfig `yaml:"connectors"`
 	// Workers is how many records' events are processed in parallel per
 	// tenant.
 	Workers int `yaml:"workers"`
@@ -53,9 +55,13 @@ type Config struct {
 	// Limits bound what one request may carry.
 	Limits LimitsConfig `yaml:"limits"`
 
-	// Outbox is the outbox connector's configuration, read from
-	// Connectors["outbox"] by Resolve.
+	// Outbox is the outbox connector's configuration (Connectors.Outbox
+	// with its path resolved), set by Resolve.
 	Outbox OutboxConfig `yaml:"-"`
+	// Actions are the connectors built from Connectors by Resolve (their
+	// secrets read), or nil when the section configures none: every
+	// outside action then goes to the outbox.
+	Actions *action.Set `yaml:"-"`
 	// Dir is the directory relative paths are read from (the config
 	// file's); "" is the working directory.
 	Dir string `yaml:"-"`
@@ -92,6 +98,22 @@ type LimitsConfig struct {
 	MaxBody  int64 `yaml:"max_body"`  // bytes
 	MaxBatch int   `yaml:"max_batch"` // events in one request
 	MaxDepth int   `yaml:"max_depth"` // nesting of JSON objects and arrays
+}
+
+// ConnectorsConfig is the `connectors:` section: the connectors of
+// runtime/action (smtp, sms, webhook, shoptet, rest; docs/connectors.md)
+// and the built-in outbox. Decoding it with the rest of the file keeps
+// its errors' line numbers those of the file.
+type ConnectorsConfig struct {
+	action.Config `yaml:",inline"`
+	Outbox        *OutboxConfig `yaml:"outbox,omitempty"`
+}
+
+// configured reports whether the section configures a connector of
+// runtime/action.
+func (c *ConnectorsConfig) configured() bool {
+	a := &c.Config
+	return a.SMTP != nil || a.SMS != nil || a.Webhook != nil || a.Shoptet != nil || len(a.REST) > 0
 }
 
 // OutboxConfig configures the built-in outbox connector: every outside
@@ -137,8 +159,8 @@ func LoadConfig(path string) (*Config, error) {
 type Env func(name string) string
 
 // Resolve fills in defaults, resolves relative paths, reads the tenants'
-// tokens (through getenv and token files) and the outbox connector's
-// section, and checks the whole. Its error lists every problem, each
+// tokens (through getenv and token files), builds the connectors (reading
+// their secrets the same way), and checks the whole. Its error lists every problem, each
 // naming its key ("tenants[1].token_env: $ACME_TOKEN is not set").
 func (c *Config) Resolve(getenv Env) error {
 	var errs []string
@@ -224,17 +246,28 @@ func (c *Config) Resolve(getenv Env) error {
 			tokens[tok] = t.Name
 		}
 	}
-	for name, node := range c.Connectors {
-		if name != "outbox" {
-			continue // read by the connectors once they are built
+	if o := c.Connectors.Outbox; o != nil {
+		c.Outbox = *o
+		c.Outbox.File = c.path(o.File)
+	}
+	if c.Connectors.configured() {
+		set, err := action.New(c.Connectors.Config, action.Options{
+			Env: func(name string) (string, bool) {
+				v := ""
+				if getenv != nil {
+					v = getenv(name)
+				}
+				return v, v != ""
+			},
+			ReadFile: func(name string) ([]byte, error) { return os.ReadFile(c.path(name)) },
+		})
+		if err != nil {
+			// Each line already names its key (connectors.smtp.host: ...).
+			for line := range strings.Lines(err.Error()) {
+				errs = append(errs, strings.TrimSuffix(line, "\n"))
+			}
 		}
-		n := node
-		if err := n.Decode(&c.Outbox); err != nil {
-			bad("connectors.outbox", "%v", err)
-		}
-		if c.Outbox.File != "" {
-			c.Outbox.File = c.path(c.Outbox.File)
-		}
+		c.Actions = set
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))

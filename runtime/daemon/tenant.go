@@ -64,10 +64,24 @@ func newTenant(d *Daemon, c *TenantConfig) (*tenant, error) {
 		if t.conn, err = d.opts.Connectors(c.Name); err != nil {
 			return nil, fmt.Errorf("tenant %s: connectors: %w", c.Name, err)
 		}
+	} else if outbox := (&Outbox{File: d.cfg.Outbox.File, Tenant: c.Name}); d.cfg.Actions != nil {
+		t.conn = &connectors{set: d.cfg.Actions, outbox: outbox}
 	} else {
-		t.conn = &Outbox{File: d.cfg.Outbox.File, Tenant: c.Name}
+		t.conn = outbox
 	}
+	t.warnMissing(rs)
 	return t, nil
+}
+
+// warnMissing logs the outside actions of rs that no configured connector
+// performs: each of them would fail when a rule calls it.
+func (t *tenant) warnMissing(rs *engine.Ruleset) {
+	if t.d.cfg.Actions == nil || t.d.opts.Connectors != nil {
+		return
+	}
+	if miss := missingConnectors(t.d.cfg.Actions, rs.OutsideActions()); len(miss) > 0 {
+		t.d.log.Warn("no connector is configured for actions the rules call; they will fail", "tenant", t.name, "actions", miss)
+	}
 }
 
 // LoadError is a ruleset that failed to load, with its diagnostics.
@@ -163,6 +177,7 @@ func (t *tenant) reload(why string) error {
 	t.d.metrics.reloads.WithLabelValues(t.name, "ok").Inc()
 	t.d.metrics.rulesetInfo(t.name, rs)
 	log.Info("ruleset reloaded", "version", short(rs.Version), "previous", short(prev.Version), "rules", len(rs.Prog.Rules))
+	t.warnMissing(rs)
 	if t.timers != nil {
 		signal(t.timers.reload)
 	}

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -105,6 +107,21 @@ func (rs *Ruleset) Schedules() []string {
 		out[i] = s.spec
 	}
 	return out
+}
+
+// OutsideActions returns the distinct names of the outside actions the
+// rules call (those a connector performs), sorted, so that a daemon can
+// say at start which of them no connector is configured for.
+func (rs *Ruleset) OutsideActions() []string {
+	seen := make(map[string]bool)
+	for _, r := range rs.Prog.Rules {
+		for _, st := range r.Body {
+			if (st.Kind == bytecode.StmtCall || st.Kind == bytecode.StmtLet) && rs.actions[st.Action] == external {
+				seen[rs.Prog.Actions[st.Action].Name] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 func (rs *Ruleset) machine() *vm.Machine  { return rs.machines.Get().(*vm.Machine) }
