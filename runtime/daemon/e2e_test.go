@@ -1,0 +1,359 @@
+package daemon
+
+// The end-to-end test of issue 8: the examples run in the daemon with the
+// real connectors of runtime/action, configured by a config file, against
+// a real SMTP server and real HTTP listeners on loopback.
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/automat-rules/automat/internal/smtptest"
+	"github.com/automat-rules/automat/runtime/action"
+	"github.com/automat-rules/automat/runtime/store"
+)
+
+// hit is one request a listener received.
+type hit struct {
+	method, path string
+	header       http.Header
+	body         []byte
+}
+
+// listener is a real HTTP server on loopback that records every request
+// and answers with reply (200 {} when nil).
+type listener struct {
+	*httptest.Server
+	mu    sync.Mutex
+	hits  []hit
+	reply func(n int, h hit) (int, string) // n counts requests from 1
+}
+
+func newListener(t *testing.T, reply func(n int, h hit) (int, string)) *listener {
+	l := &listener{reply: reply}
+	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h := hit{method: r.Method, path: r.URL.RequestURI(), header: r.Header.Clone(), body: body}
+		l.mu.Lock()
+		l.hits = append(l.hits, h)
+		n := len(l.hits)
+		l.mu.Unlock()
+		code, resp := 200, `{}`
+		if l.reply != nil {
+			code, resp = l.reply(n, h)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		io.WriteString(w, resp)
+	}))
+	t.Cleanup(l.Close)
+	return l
+}
+
+func (l *listener) got() []hit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]hit(nil), l.hits...)
+}
+
+// copyExample copies examples/NAME into a new directory, replacing old
+// with new in its .rules files (the examples' webhook hosts become the
+// test's listener).
+func copyExample(t *testing.T, name string, replace ...string) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "examples", name)
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".rules") {
+			data = []byte(strings.NewReplacer(replace...).Replace(string(data)))
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+const (
+	smsToken     = "sms-gw-token-7f3a9c"
+	shoptetToken = "shoptet-token-51d0e2"
+	hookSecret   = "hook-secret-c4b8e1"
+)
+
+func TestExamplesEndToEnd(t *testing.T) {
+	mail := smtptest.Start(t, smtptest.Options{})
+	var overloaded atomic.Int32
+	sms := newListener(t, func(_ int, h hit) (int, string) {
+		if strings.Contains(string(h.body), "+420700000500") {
+			if overloaded.Add(1) == 1 {
+				return 500, `{"error": "gateway overloaded"}` // transient: retried
+			}
+		}
+		if strings.Contains(string(h.body), "+420700000400") {
+			return 400, `{"error": "invalid number"}` // permanent: not retried
+		}
+		return 200, `{"id": "msg-1"}`
+	})
+	hooks := newListener(t, nil)
+	shoptet := newListener(t, func(_ int, h hit) (int, string) {
+		if h.method == "GET" {
+			return 200, `{"data": {"order": {"code": "O-1", "status": {"id": -1}}}}`
+		}
+		return 200, `{"data": null}`
+	})
+
+	bk := copyExample(t, "balikobot")
+	mt := copyExample(t, "masstrade", "https://erp.example.pl", hooks.URL, "https://hooks.example.pl", hooks.URL)
+	cfgFile := filepath.Join(t.TempDir(), "automat.yaml")
+	yaml := `store: "memory:"
+tenants:
+  - {name: balikobot, token_env: BK_TOKEN, rules: ` + bk + `}
+  - {name: masstrade, token_env: MT_TOKEN, rules: ` + mt + `}
+retry: {max_attempts: 3, backoff: 10ms, max_backoff: 40ms}
+connectors:
+  smtp: {host: 127.0.0.1, port: ` + strconv.Itoa(mail.Port) + `, from: "Obchod <obchod@example.cz>", starttls: none}
+  sms: {url: "` + sms.URL + `/api/sms?app=1", token_env: SMS_TOKEN, sender: OBCHOD}
+  webhook: {secret_env: HOOK_SECRET, allow_hosts: [127.0.0.1]}
+  shoptet:
+    base_url: ` + shoptet.URL + `
+    token_env: SHOPTET_TOKEN
+    status_ids: {"Čeká na vyzvednutí": 26, "Odesláno": 27, "Doručeno": 28, "Nedoručeno": 29, "Vráceno": 30}
+`
+	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"BK_TOKEN": acmeToken, "MT_TOKEN": betaToken,
+		"SMS_TOKEN": smsToken, "SHOPTET_TOKEN": shoptetToken, "HOOK_SECRET": hookSecret}
+	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	h := start(t, cfg, nil, nil, func(o *Options) {
+		o.Connectors = nil // the configured ones
+		o.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+
+	ship := func(id, status, extra string) string {
+		return `{"id": "` + id + `", "type": "shipment.status_changed", "at": "2026-11-20T18:00:00Z", "record": {"type": "shipment", "id": "SH-1", "data": {"id": "SH-1", "status": "` + status + `", "carrier": "zasilkovna", "tracking_number": "DR1", "pickup_point": "Praha 1, Na Příkopě 1", "tracking_url": "https://t.example/DR1?a=1&b=2", "updated_at": "2026-11-20T18:00:00Z"` + extra + `, "order": {"id": "O-1", "number": "2026-001", "buyer": {"name": "Jan <Novák> & syn", "email": "jan@example.cz", "phone": "+420777111222"}}}}}`
+	}
+	h.post(acmeToken, ship("s1", "ready_for_pickup", ""))
+	h.post(betaToken, `{"events": [
+	  {"id": "i1", "type": "order.created", "at": "2026-11-22T10:00:00Z", "record": {"type": "order", "id": "I-1", "data": {"id": "I-1", "number": "I-1", "status": "Nowe", "channel": "sklep", "document_type": "invoice", "buyer": {"name": "Firma", "tax_id": "PL1234567890"}}}},
+	  {"id": "m1", "type": "shipment.status_changed", "at": "2026-11-22T10:00:00Z", "record": {"type": "shipment", "id": "IP-1", "data": {"id": "IP-1", "status": "handed_to_carrier", "carrier": "inpost", "tracking_number": "IP1", "updated_at": "2026-11-22T10:00:00Z", "order": {"id": "M-1", "number": "M-1", "status": "Opłacone", "channel": "amazon", "buyer": {"name": "Ola", "email": "ola@example.pl"}}}}}
+	]}`)
+
+	eventually(t, "2 e-mails, 1 SMS, 2 webhooks, 2 Shoptet requests", func() bool {
+		return len(mail.Messages()) == 2 && len(sms.got()) == 1 && len(hooks.got()) == 2 && len(shoptet.got()) == 2
+	})
+
+	// E-mail: envelope, headers, text and HTML parts.
+	byTo := map[string]smtptest.Message{}
+	for _, m := range mail.Messages() {
+		byTo[strings.Join(m.To, ",")] = m
+	}
+	m := byTo["jan@example.cz"]
+	if m.From != "obchod@example.cz" {
+		t.Errorf("MAIL FROM %q", m.From)
+	}
+	msg := m.Parse(t)
+	dec := new(mimeDecoder)
+	if got := dec.header(t, msg.Header.Get("Subject")); got != "Zásilka DR1 čeká na vyzvednutí" {
+		t.Errorf("Subject = %q", got)
+	}
+	if got := dec.header(t, msg.Header.Get("From")); !strings.Contains(got, "obchod@example.cz") {
+		t.Errorf("From = %q", got)
+	}
+	if got := msg.Header.Get("To"); !strings.Contains(got, "jan@example.cz") {
+		t.Errorf("To = %q", got)
+	}
+	if msg.Header.Get("Message-Id") == "" {
+		t.Error("no Message-Id")
+	}
+	parts := smtptest.Parts(t, msg)
+	if txt := parts["text/plain"]; !strings.Contains(txt, "Dobrý den, Jan <Novák> & syn,") || !strings.Contains(txt, "Praha 1, Na Příkopě 1. Sledování: https://t.example/DR1?a=1&b=2") {
+		t.Errorf("text part:\n%s", txt)
+	}
+	if html := parts["text/html"]; !strings.Contains(html, "Dobrý den, Jan &lt;Novák&gt; &amp; syn,") || !strings.Contains(html, `href="https://t.example/DR1?a=1&amp;b=2"`) {
+		t.Errorf("HTML part (values must be escaped):\n%s", html)
+	}
+	olaMsg := byTo["ola@example.pl"]
+	ola := olaMsg.Parse(t)
+	if got := dec.header(t, ola.Header.Get("Subject")); got != "Zamówienie M-1 zostało wysłane" {
+		t.Errorf("MassTrade subject (the call's own) = %q", got)
+	}
+	if p := smtptest.Parts(t, ola); !strings.Contains(p["text/plain"], "Numer przesyłki: IP1") || !strings.Contains(p["text/html"], "<b>IP1</b>") {
+		t.Errorf("MassTrade parts: %q", p)
+	}
+
+	// SMS: the configured request shape.
+	s := sms.got()[0]
+	if s.method != "POST" || s.path != "/api/sms?app=1" || s.header.Get("Authorization") != "Bearer "+smsToken {
+		t.Errorf("SMS request %s %s auth %q", s.method, s.path, s.header.Get("Authorization"))
+	}
+	var smsBody map[string]string
+	if err := json.Unmarshal(s.body, &smsBody); err != nil || smsBody["to"] != "+420777111222" || smsBody["sender"] != "OBCHOD" ||
+		smsBody["text"] != "Zásilka DR1 čeká na výdejním místě Praha 1, Na Příkopě 1." {
+		t.Errorf("SMS body %s (%v)", s.body, err)
+	}
+
+	// Webhooks: signed over timestamp and body, with the idempotency key.
+	paths := map[string]hit{}
+	for _, w := range hooks.got() {
+		paths[w.path] = w
+		if w.method != "POST" || w.header.Get(action.HeaderIdempotencyKey) == "" {
+			t.Errorf("webhook %s %s without an idempotency key", w.method, w.path)
+		}
+		want := action.Sign([]byte(hookSecret), w.header.Get(action.HeaderTimestamp), w.body)
+		if got := w.header.Get(action.HeaderSignature); got != want {
+			t.Errorf("webhook %s signature %q, want %q", w.path, got, want)
+		}
+	}
+	if w, ok := paths["/marketplace/shipped"]; !ok || string(w.body) != `{"order": "M-1", "tracking": "IP1"}` {
+		t.Errorf("marketplace webhook: %q", w.body)
+	}
+	if w, ok := paths["/hooks/invoice"]; !ok || !bytes.Contains(w.body, []byte(`"PL1234567890"`)) {
+		t.Errorf("invoice webhook (the record by default): %s", w.body)
+	}
+
+	// Shoptet: read the status, then write the configured id.
+	sh := shoptet.got()
+	if sh[0].method != "GET" || sh[0].path != "/api/orders/O-1" || sh[0].header.Get("Shoptet-Private-API-Token") != shoptetToken {
+		t.Errorf("Shoptet read: %s %s", sh[0].method, sh[0].path)
+	}
+	if sh[1].method != "PATCH" || sh[1].path != "/api/orders/O-1/status" || string(sh[1].body) != `{"data":{"statusId":26}}` {
+		t.Errorf("Shoptet write: %s %s %s", sh[1].method, sh[1].path, sh[1].body)
+	}
+
+	// Every action is done in the queue and in the log.
+	names := func(token string) string {
+		var out []string
+		for _, a := range doneActions(h, token) {
+			out = append(out, a.Action)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	const wantBK, wantMT = "email shoptet.set_order_status sms", "email log webhook webhook"
+	eventually(t, "the outcomes recorded", func() bool { return names(acmeToken) == wantBK && names(betaToken) == wantMT })
+
+	// Retries: a 500 is retried and then done; a 400 fails at once.
+	h.post(acmeToken, strings.ReplaceAll(ship("s2", "out_for_delivery", ""), "+420777111222", "+420700000500"))
+	h.post(acmeToken, strings.ReplaceAll(strings.ReplaceAll(ship("s3", "out_for_delivery", ""), "+420777111222", "+420700000400"), `"SH-1"`, `"SH-2"`))
+	eventually(t, "the retried SMS done", func() bool { return count(h.logOf(acmeToken, "record_id=SH-1"), isAction("sms", store.Done)) == 2 })
+	eventually(t, "the refused SMS failed", func() bool { return count(h.logOf(acmeToken, "record_id=SH-2"), isAction("sms", store.Failed)) == 1 })
+	refused := 0
+	for _, x := range sms.got() {
+		if bytes.Contains(x.body, []byte("+420700000400")) {
+			refused++
+		}
+	}
+	if n := refused; n != 1 {
+		t.Errorf("the SMS refused with 400 was sent %d times, want 1", n)
+	}
+	if n := overloaded.Load(); n != 2 {
+		t.Errorf("the SMS answered 500 was sent %d times, want 2", n)
+	}
+	retried := 0
+	for _, e := range h.logOf(acmeToken, "record_id=SH-1") {
+		if e.Kind == store.KindAction && e.Action == "sms" && e.State == store.Pending && strings.Contains(e.Error, "500") {
+			retried++
+		}
+	}
+	if retried != 1 {
+		t.Errorf("%d logged transient failures of the SMS, want 1 (every attempt is in the log)", retried)
+	}
+
+	logMu.Lock()
+	out := logs.String()
+	logMu.Unlock()
+	for _, secret := range []string{smsToken, shoptetToken, hookSecret, acmeToken, betaToken} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the daemon's log shows a secret %q", secret)
+		}
+	}
+	for _, tenant := range []string{acmeToken, betaToken} {
+		_, body := h.do("GET", "/v1/actions", tenant, nil)
+		_, logBody := h.do("GET", "/v1/log", tenant, nil)
+		for _, secret := range []string{smsToken, shoptetToken, hookSecret} {
+			if bytes.Contains(body, []byte(secret)) || bytes.Contains(logBody, []byte(secret)) {
+				t.Errorf("the API shows a secret %q", secret)
+			}
+		}
+	}
+}
+
+// doneActions returns the tenant's done actions from GET /v1/actions.
+func doneActions(h *harness, token string) []actionView {
+	h.t.Helper()
+	code, body := h.do("GET", "/v1/actions?state=done", token, nil)
+	if code != http.StatusOK {
+		h.t.Fatalf("GET /v1/actions: %d %s", code, body)
+	}
+	var page struct {
+		Actions []actionView `json:"actions"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		h.t.Fatal(err)
+	}
+	return page.Actions
+}
+
+func isAction(name string, state store.ActionState) func(*store.LogEntry) bool {
+	return func(e *store.LogEntry) bool {
+		return e.Kind == store.KindAction && e.Action == name && e.State == state
+	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// mimeDecoder decodes RFC 2047 header words ("=?UTF-8?q?...?=").
+type mimeDecoder struct{ mime.WordDecoder }
+
+func (d *mimeDecoder) header(t *testing.T, s string) string {
+	t.Helper()
+	out, err := d.DecodeHeader(s)
+	if err != nil {
+		t.Fatalf("header %q: %v", s, err)
+	}
+	return out
+}
