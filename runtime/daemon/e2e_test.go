@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"sort"
@@ -105,12 +106,28 @@ const (
 	hookSecret   = "hook-secret-c4b8e1"
 )
 
-func TestExamplesEndToEnd(t *testing.T) {
-	mail := smtptest.Start(t, smtptest.Options{})
-	var overloaded atomic.Int32
-	sms := newListener(t, func(_ int, h hit) (int, string) {
+// rig is a daemon with every connector configured by a config file,
+// against a real SMTP server and HTTP listeners for the SMS gateway,
+// webhook receivers and Shoptet.
+type rig struct {
+	h                   *harness
+	mail                *smtptest.Server
+	sms, hooks, shoptet *listener
+	overloaded          atomic.Int32 // SMS requests to +420700000500
+	logs                bytes.Buffer
+	logMu               sync.Mutex
+}
+
+// tenantDir is a tenant of a rig: its name, token and rules.
+type tenantDir struct{ name, token, dir string }
+
+// startRig starts the listeners, then the daemon with the tenants that
+// tenants returns (it may point rules at the listeners).
+func startRig(t *testing.T, tenants func(r *rig) []tenantDir) *rig {
+	r := &rig{mail: smtptest.Start(t, smtptest.Options{})}
+	r.sms = newListener(t, func(_ int, h hit) (int, string) {
 		if strings.Contains(string(h.body), "+420700000500") {
-			if overloaded.Add(1) == 1 {
+			if r.overloaded.Add(1) == 1 {
 				return 500, `{"error": "gateway overloaded"}` // transient: retried
 			}
 		}
@@ -119,31 +136,31 @@ func TestExamplesEndToEnd(t *testing.T) {
 		}
 		return 200, `{"id": "msg-1"}`
 	})
-	hooks := newListener(t, nil)
-	shoptet := newListener(t, func(_ int, h hit) (int, string) {
+	r.hooks = newListener(t, nil)
+	r.shoptet = newListener(t, func(_ int, h hit) (int, string) {
 		if h.method == "GET" {
 			return 200, `{"data": {"order": {"code": "O-1", "status": {"id": -1}}}}`
 		}
 		return 200, `{"data": null}`
 	})
-
-	bk := copyExample(t, "balikobot")
-	mt := copyExample(t, "masstrade", "https://erp.example.pl", hooks.URL, "https://hooks.example.pl", hooks.URL)
-	cfgFile := filepath.Join(t.TempDir(), "automat.yaml")
-	yaml := `store: "memory:"
-tenants:
-  - {name: balikobot, token_env: BK_TOKEN, rules: ` + bk + `}
-  - {name: masstrade, token_env: MT_TOKEN, rules: ` + mt + `}
-retry: {max_attempts: 3, backoff: 10ms, max_backoff: 40ms}
+	env := map[string]string{"SMS_TOKEN": smsToken, "SHOPTET_TOKEN": shoptetToken, "HOOK_SECRET": hookSecret}
+	yaml := "store: \"memory:\"\ntenants:\n"
+	for _, tn := range tenants(r) {
+		v := strings.ToUpper(tn.name) + "_TOKEN"
+		env[v] = tn.token
+		yaml += "  - {name: " + tn.name + ", token_env: " + v + ", rules: " + tn.dir + "}\n"
+	}
+	yaml += `retry: {max_attempts: 3, backoff: 10ms, max_backoff: 40ms}
 connectors:
-  smtp: {host: 127.0.0.1, port: ` + strconv.Itoa(mail.Port) + `, from: "Obchod <obchod@example.cz>", starttls: none}
-  sms: {url: "` + sms.URL + `/api/sms?app=1", token_env: SMS_TOKEN, sender: OBCHOD}
+  smtp: {host: 127.0.0.1, port: ` + strconv.Itoa(r.mail.Port) + `, from: "Obchod <obchod@example.cz>", starttls: none}
+  sms: {url: "` + r.sms.URL + `/api/sms?app=1", token_env: SMS_TOKEN, sender: OBCHOD}
   webhook: {secret_env: HOOK_SECRET, allow_hosts: [127.0.0.1]}
   shoptet:
-    base_url: ` + shoptet.URL + `
+    base_url: ` + r.shoptet.URL + `
     token_env: SHOPTET_TOKEN
     status_ids: {"Čeká na vyzvednutí": 26, "Odesláno": 27, "Doručeno": 28, "Nedoručeno": 29, "Vráceno": 30}
 `
+	cfgFile := filepath.Join(t.TempDir(), "automat.yaml")
 	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -151,17 +168,43 @@ connectors:
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"BK_TOKEN": acmeToken, "MT_TOKEN": betaToken,
-		"SMS_TOKEN": smsToken, "SHOPTET_TOKEN": shoptetToken, "HOOK_SECRET": hookSecret}
 	if err := cfg.Resolve(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	h := start(t, cfg, nil, nil, func(o *Options) {
+	r.h = start(t, cfg, nil, nil, func(o *Options) {
 		o.Connectors = nil // the configured ones
-		o.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&r.logMu, &r.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
+	return r
+}
+
+// log returns what the daemon logged.
+func (r *rig) log() string {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	return r.logs.String()
+}
+
+// mailTo returns the message received for the recipients to (joined
+// with ","), parsed.
+func (r *rig) mailTo(t *testing.T, to string) *mail.Message {
+	t.Helper()
+	for _, m := range r.mail.Messages() {
+		if strings.Join(m.To, ",") == to {
+			return m.Parse(t)
+		}
+	}
+	t.Fatalf("no e-mail to %s", to)
+	return nil
+}
+
+func TestExamplesEndToEnd(t *testing.T) {
+	bk := copyExample(t, "balikobot")
+	r := startRig(t, func(r *rig) []tenantDir {
+		mt := copyExample(t, "masstrade", "https://erp.example.pl", r.hooks.URL, "https://hooks.example.pl", r.hooks.URL)
+		return []tenantDir{{"balikobot", acmeToken, bk}, {"masstrade", betaToken, mt}}
+	})
+	h, mail, sms, hooks, shoptet := r.h, r.mail, r.sms, r.hooks, r.shoptet
 
 	ship := func(id, status, extra string) string {
 		return `{"id": "` + id + `", "type": "shipment.status_changed", "at": "2026-11-20T18:00:00Z", "record": {"type": "shipment", "id": "SH-1", "data": {"id": "SH-1", "status": "` + status + `", "carrier": "zasilkovna", "tracking_number": "DR1", "pickup_point": "Praha 1, Na Příkopě 1", "tracking_url": "https://t.example/DR1?a=1&b=2", "updated_at": "2026-11-20T18:00:00Z"` + extra + `, "order": {"id": "O-1", "number": "2026-001", "buyer": {"name": "Jan <Novák> & syn", "email": "jan@example.cz", "phone": "+420777111222"}}}}}`
@@ -206,8 +249,7 @@ connectors:
 	if html := parts["text/html"]; !strings.Contains(html, "Dobrý den, Jan &lt;Novák&gt; &amp; syn,") || !strings.Contains(html, `href="https://t.example/DR1?a=1&amp;b=2"`) {
 		t.Errorf("HTML part (values must be escaped):\n%s", html)
 	}
-	olaMsg := byTo["ola@example.pl"]
-	ola := olaMsg.Parse(t)
+	ola := r.mailTo(t, "ola@example.pl")
 	if got := dec.header(t, ola.Header.Get("Subject")); got != "Zamówienie M-1 zostało wysłane" {
 		t.Errorf("MassTrade subject (the call's own) = %q", got)
 	}
@@ -280,7 +322,7 @@ connectors:
 	if n := refused; n != 1 {
 		t.Errorf("the SMS refused with 400 was sent %d times, want 1", n)
 	}
-	if n := overloaded.Load(); n != 2 {
+	if n := r.overloaded.Load(); n != 2 {
 		t.Errorf("the SMS answered 500 was sent %d times, want 2", n)
 	}
 	retried := 0
@@ -293,9 +335,7 @@ connectors:
 		t.Errorf("%d logged transient failures of the SMS, want 1 (every attempt is in the log)", retried)
 	}
 
-	logMu.Lock()
-	out := logs.String()
-	logMu.Unlock()
+	out := r.log()
 	for _, secret := range []string{smsToken, shoptetToken, hookSecret, acmeToken, betaToken} {
 		if strings.Contains(out, secret) {
 			t.Errorf("the daemon's log shows a secret %q", secret)
@@ -356,4 +396,55 @@ func (d *mimeDecoder) header(t *testing.T, s string) string {
 		t.Fatalf("header %q: %v", s, err)
 	}
 	return out
+}
+
+// TestMoreExamplesEndToEnd runs the Bitrix24, JZ ONE and xSale examples
+// with the real connectors: a generated code in an SMS, Czech and Polish
+// templates, a phase message.
+func TestMoreExamplesEndToEnd(t *testing.T) {
+	const bxToken, jzToken, xsToken = "bitrix-token-0123456789", "jzone-token-0123456789", "xsale-token-0123456789"
+	r := startRig(t, func(*rig) []tenantDir {
+		return []tenantDir{
+			{"bitrix24", bxToken, copyExample(t, "bitrix24")},
+			{"jzone", jzToken, copyExample(t, "jzone")},
+			{"xsale", xsToken, copyExample(t, "xsale")},
+		}
+	})
+	order := func(id, typ, status, extra string) string {
+		return `{"id": "` + id + `", "type": "` + typ + `", "at": "2026-11-22T10:00:00Z", "record": {"type": "order", "id": "O-1", "data": {"id": "O-1", "number": "2026-101", "status": "` + status + `", "total": "100", "buyer": {"name": "Jana Dvořáková", "email": "jana@example.cz", "phone": "+420603111222"}` + extra + `}}}`
+	}
+	r.h.post(bxToken, `{"events": [`+order("b1", "order.created", "Nová", "")+`, `+order("b2", "order.updated", "Připraveno k odběru", "")+`]}`)
+	r.h.post(jzToken, `{"events": [`+order("j1", "order.created", "Balí se", "")+`, `+order("j2", "order.updated", "Předáno dopravci", "")+`, `+order("j3", "order.updated", "Vyřízena", "")+`]}`)
+	r.h.post(xsToken, strings.Replace(order("x1", "order.created", "Nowe", `, "recipient": {"name": "Zofia Wójcik", "email": "zofia@example.pl"}`), `"phone": "+420603111222"`, `"phone": "+48600111222"`, 1))
+
+	eventually(t, "2 SMS and 2 e-mails", func() bool { return len(r.sms.got()) == 2 && len(r.mail.Messages()) == 2 })
+	texts := map[string]string{}
+	for _, x := range r.sms.got() {
+		var b map[string]string
+		if err := json.Unmarshal(x.body, &b); err != nil {
+			t.Fatal(err)
+		}
+		texts[b["text"]] = b["to"]
+	}
+	if texts["Váš kód pro vyzvednutí je PK-000001."] != "+420603111222" {
+		t.Errorf("Bitrix24: no SMS with the generated code: %v", texts)
+	}
+	if texts["Objednávka 2026-101 byla předána dopravci."] != "+420603111222" {
+		t.Errorf("JZ ONE: no status SMS: %v", texts)
+	}
+	dec := new(mimeDecoder)
+	jana := r.mailTo(t, "jana@example.cz")
+	if got := dec.header(t, jana.Header.Get("Subject")); got != "Děkujeme za nákup (2026-101)" {
+		t.Errorf("JZ ONE phase e-mail subject %q", got)
+	}
+	if p := smtptest.Parts(t, jana); !strings.Contains(p["text/plain"], "Dobrý den, Jana Dvořáková,") {
+		t.Errorf("JZ ONE text part %q", p["text/plain"])
+	}
+	zofia := r.mailTo(t, "zofia@example.pl")
+	if got := dec.header(t, zofia.Header.Get("Subject")); got != "Paczka od Jana Dvořáková jest w drodze" {
+		t.Errorf("xSale subject %q", got)
+	}
+	if p := smtptest.Parts(t, zofia); !strings.Contains(p["text/plain"], "Dzień dobry Zofia Wójcik,") {
+		t.Errorf("xSale text part %q", p["text/plain"])
+	}
 }
