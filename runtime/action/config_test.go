@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/automat-rules/automat/internal/recorder"
 	"github.com/automat-rules/automat/runtime/action"
 )
 
@@ -199,7 +200,7 @@ func TestSecretsNotShown(t *testing.T) {
 	}
 
 	// A gateway that echoes the token in its error.
-	echo := listen(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	echo := recorder.Start(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		w.WriteHeader(401)
 		fmt.Fprintf(w, `{"error": "invalid token %s", "auth": %q}`, "bulk-tok-2", r.Header.Get("Authorization"))
 	})
@@ -225,7 +226,7 @@ func TestSecretsNotShown(t *testing.T) {
 func TestLimits(t *testing.T) {
 	var mu sync.Mutex
 	inFlight, most := 0, 0
-	slow := listen(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	slow := recorder.Start(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		mu.Lock()
 		inFlight++
 		most = max(most, inFlight)
@@ -249,7 +250,7 @@ func TestLimits(t *testing.T) {
 		}
 	})
 	t.Run("rate", func(t *testing.T) {
-		fast := listen(t, status(200, ""))
+		fast := recorder.Start(t, recorder.Status(200, ""))
 		set := newSet(t, action.Config{SMS: &action.SMSConfig{URL: fast.URL, Limits: action.Limits{Rate: 20, Burst: 1}}}, action.Options{})
 		start := time.Now()
 		for range 5 {
@@ -260,14 +261,14 @@ func TestLimits(t *testing.T) {
 		}
 	})
 	t.Run("waiting ends with the context", func(t *testing.T) {
-		fast := listen(t, status(200, ""))
+		fast := recorder.Start(t, recorder.Status(200, ""))
 		set := newSet(t, action.Config{SMS: &action.SMSConfig{URL: fast.URL, Limits: action.Limits{Rate: 0.1, Burst: 1}}}, action.Options{})
 		wantClass(t, perform(t, set, act("sms", `{"to": "1", "text": "x"}`, "order", "O-1", "")), action.OK)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		res := set.Perform(ctx, act("sms", `{"to": "1", "text": "x"}`, "order", "O-1", ""))
 		wantClass(t, res, action.Transient)
-		if len(fast.got()) != 1 {
+		if len(fast.Hits()) != 1 {
 			t.Fatal("the second request was sent")
 		}
 	})

@@ -4,69 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/automat-rules/automat/internal/recorder"
 	"github.com/automat-rules/automat/runtime/action"
 )
 
-// hit is one request a test listener received.
-type hit struct {
-	method, path, query string
-	rawPath             string // path as sent, escaped
-	header              http.Header
-	body                []byte
-}
-
-// listener is an httptest server that records requests and answers with
-// the handler's reply.
-type listener struct {
-	*httptest.Server
-	mu    sync.Mutex
-	hits  []hit
-	reply func(w http.ResponseWriter, r *http.Request, n int)
-}
-
-func listen(t *testing.T, reply func(w http.ResponseWriter, r *http.Request, n int)) *listener {
-	t.Helper()
-	l := &listener{reply: reply}
-	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		l.mu.Lock()
-		l.hits = append(l.hits, hit{r.Method, r.URL.Path, r.URL.RawQuery, r.URL.EscapedPath(), r.Header.Clone(), b})
-		n := len(l.hits)
-		l.mu.Unlock()
-		if l.reply != nil {
-			l.reply(w, r, n)
-		}
-	}))
-	t.Cleanup(l.Close)
-	return l
-}
-
-func (l *listener) got() []hit {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]hit(nil), l.hits...)
-}
-
-func status(code int, body string) func(http.ResponseWriter, *http.Request, int) {
-	return func(w http.ResponseWriter, _ *http.Request, _ int) {
-		w.WriteHeader(code)
-		io.WriteString(w, body)
-	}
-}
-
 func TestSMSBulkGateJSON(t *testing.T) {
-	gw := listen(t, status(200, `{"data": {"status": "accepted", "sms_id": "x1"}}`))
+	gw := recorder.Start(t, recorder.Status(200, `{"data": {"status": "accepted", "sms_id": "x1"}}`))
 	set := newSet(t, action.Config{SMS: &action.SMSConfig{
 		URL:      gw.URL + "/api/1.0/simple/transactional",
 		TokenEnv: "BULKGATE_TOKEN",
@@ -78,12 +29,12 @@ func TestSMSBulkGateJSON(t *testing.T) {
 	}}, action.Options{Env: env(map[string]string{"BULKGATE_TOKEN": "bg-token-777"})})
 	res := perform(t, set, act("sms", `{"to": "+420601234567", "text": "Zásilka DR1 čeká."}`, "shipment", "SH-1", ""))
 	wantClass(t, res, action.OK)
-	h := gw.got()[0]
-	if h.method != "POST" || h.path != "/api/1.0/simple/transactional" || h.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("request %s %s %s", h.method, h.path, h.header.Get("Content-Type"))
+	h := gw.Hits()[0]
+	if h.Method != "POST" || h.Path != "/api/1.0/simple/transactional" || h.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("request %s %s %s", h.Method, h.Path, h.Header.Get("Content-Type"))
 	}
 	var body map[string]any
-	if err := json.Unmarshal(h.body, &body); err != nil {
+	if err := json.Unmarshal(h.Body, &body); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{"number": "+420601234567", "text": "Zásilka DR1 čeká.", "sender_id_value": "Shop",
@@ -91,8 +42,8 @@ func TestSMSBulkGateJSON(t *testing.T) {
 	if fmt.Sprint(body) != fmt.Sprint(want) {
 		t.Fatalf("body %v, want %v", body, want)
 	}
-	if h.header.Get("Authorization") != "" || h.header.Get(action.HeaderIdempotencyKey) != "" {
-		t.Fatalf("unexpected headers %v", h.header)
+	if h.Header.Get("Authorization") != "" || h.Header.Get(action.HeaderIdempotencyKey) != "" {
+		t.Fatalf("unexpected headers %v", h.Header)
 	}
 	if !strings.Contains(string(res.Output), `"sms_id":"x1"`) {
 		t.Errorf("output %s lacks the gateway's answer", res.Output)
@@ -100,7 +51,7 @@ func TestSMSBulkGateJSON(t *testing.T) {
 }
 
 func TestSMSTwilioFormBasic(t *testing.T) {
-	gw := listen(t, status(201, `{"sid": "SM1"}`))
+	gw := recorder.Start(t, recorder.Status(201, `{"sid": "SM1"}`))
 	set := newSet(t, action.Config{SMS: &action.SMSConfig{
 		URL:       gw.URL + "/2010-04-01/Accounts/AC1/Messages.json",
 		Format:    "form",
@@ -115,29 +66,29 @@ func TestSMSTwilioFormBasic(t *testing.T) {
 		return nil, errors.New("no such file")
 	}})
 	wantClass(t, perform(t, set, act("sms", `{"to": "+420601234567", "text": "Hi & bye"}`, "order", "O-1", "")), action.OK)
-	h := gw.got()[0]
-	user, pass, ok := (&http.Request{Header: h.header}).BasicAuth()
+	h := gw.Hits()[0]
+	user, pass, ok := (&http.Request{Header: h.Header}).BasicAuth()
 	if !ok || user != "AC1" || pass != "tw-auth-token" {
 		t.Fatalf("basic auth %q %q %v", user, pass, ok)
 	}
-	form, err := url.ParseQuery(string(h.body))
+	form, err := url.ParseQuery(string(h.Body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if form.Get("To") != "+420601234567" || form.Get("Body") != "Hi & bye" || form.Get("From") != "+15005550006" {
 		t.Fatalf("form %v", form)
 	}
-	if h.header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-		t.Fatalf("content type %q", h.header.Get("Content-Type"))
+	if h.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		t.Fatalf("content type %q", h.Header.Get("Content-Type"))
 	}
 }
 
 func TestSMSHeaderToken(t *testing.T) {
-	gw := listen(t, status(200, `{}`))
+	gw := recorder.Start(t, recorder.Status(200, `{}`))
 	set := newSet(t, action.Config{SMS: &action.SMSConfig{URL: gw.URL + "/send", TokenEnv: "SMS_TOKEN"}},
 		action.Options{Env: env(map[string]string{"SMS_TOKEN": "tok-1"})})
 	wantClass(t, perform(t, set, act("sms", `{"to": "+420601234567", "text": "x"}`, "order", "O-1", "")), action.OK)
-	if got := gw.got()[0].header.Get("Authorization"); got != "Bearer tok-1" {
+	if got := gw.Hits()[0].Header.Get("Authorization"); got != "Bearer tok-1" {
 		t.Fatalf("Authorization = %q", got)
 	}
 }
@@ -158,13 +109,13 @@ func TestClassification(t *testing.T) {
 		webhook    action.Class // idempotency key
 		retryAfter time.Duration
 	}{
-		{"200", status(200, "{}"), action.OK, action.OK, 0},
-		{"204", status(204, ""), action.OK, action.OK, 0},
-		{"400", status(400, `{"error": "bad number"}`), action.Permanent, action.Permanent, 0},
-		{"404", status(404, ""), action.Permanent, action.Permanent, 0},
-		{"500", status(500, "oops"), action.Transient, action.Transient, 0},
-		{"503", status(503, ""), action.Transient, action.Transient, 0},
-		{"408", status(408, ""), action.Transient, action.Transient, 0},
+		{"200", recorder.Status(200, "{}"), action.OK, action.OK, 0},
+		{"204", recorder.Status(204, ""), action.OK, action.OK, 0},
+		{"400", recorder.Status(400, `{"error": "bad number"}`), action.Permanent, action.Permanent, 0},
+		{"404", recorder.Status(404, ""), action.Permanent, action.Permanent, 0},
+		{"500", recorder.Status(500, "oops"), action.Transient, action.Transient, 0},
+		{"503", recorder.Status(503, ""), action.Transient, action.Transient, 0},
+		{"408", recorder.Status(408, ""), action.Transient, action.Transient, 0},
 		{"429 with Retry-After", func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.Header().Set("Retry-After", "7")
 			w.WriteHeader(429)
@@ -173,7 +124,7 @@ func TestClassification(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l := listen(t, c.reply)
+			l := recorder.Start(t, c.reply)
 			set := newSet(t, action.Config{
 				SMS:     &action.SMSConfig{URL: l.URL + "/send", Timeout: 200 * time.Millisecond},
 				Webhook: &action.WebhookConfig{AllowHosts: []string{"127.0.0.1"}, Timeout: 200 * time.Millisecond},
@@ -205,7 +156,7 @@ func TestClassification(t *testing.T) {
 }
 
 func TestRetryAfterDate(t *testing.T) {
-	l := listen(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	l := recorder.Start(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
 		w.WriteHeader(503)
 	})
@@ -217,7 +168,7 @@ func TestRetryAfterDate(t *testing.T) {
 }
 
 func TestWebhookSignedRequest(t *testing.T) {
-	l := listen(t, status(200, `{"ok": true}`))
+	l := recorder.Start(t, recorder.Status(200, `{"ok": true}`))
 	now := time.Unix(1795000000, 0)
 	set := newSet(t, action.Config{Webhook: &action.WebhookConfig{SecretEnv: "HOOK_SECRET", AllowHosts: []string{"127.0.0.1"}}},
 		action.Options{Env: env(map[string]string{"HOOK_SECRET": "whsec-abc"}), Now: func() time.Time { return now }})
@@ -225,29 +176,29 @@ func TestWebhookSignedRequest(t *testing.T) {
 	t.Run("record as the body", func(t *testing.T) {
 		res := perform(t, set, act("webhook", `{"url": "`+l.URL+`/hooks/order?x=1", "body": null}`, "order", "O-7", `{"number": "2024-7", "total": "99.90"}`))
 		wantClass(t, res, action.OK)
-		h := l.got()[len(l.got())-1]
-		if h.method != "POST" || h.path != "/hooks/order" || h.query != "x=1" {
-			t.Fatalf("request %s %s?%s", h.method, h.path, h.query)
+		h := l.Hits()[len(l.Hits())-1]
+		if h.Method != "POST" || h.Path != "/hooks/order" || h.Query != "x=1" {
+			t.Fatalf("request %s %s?%s", h.Method, h.Path, h.Query)
 		}
 		wantBody := `{"type":"order","id":"O-7","data":{"number":"2024-7","total":"99.90"}}`
-		if string(h.body) != wantBody {
-			t.Fatalf("body %s, want %s", h.body, wantBody)
+		if string(h.Body) != wantBody {
+			t.Fatalf("body %s, want %s", h.Body, wantBody)
 		}
 		checkSignature(t, h, "whsec-abc", "1795000000")
-		if h.header.Get("Idempotency-Key") != "act-webhook-1" || h.header.Get("Content-Type") != "application/json" {
-			t.Fatalf("headers %v", h.header)
+		if h.Header.Get("Idempotency-Key") != "act-webhook-1" || h.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("headers %v", h.Header)
 		}
 	})
 	t.Run("body argument", func(t *testing.T) {
 		wantClass(t, perform(t, set, act("webhook", `{"url": "`+l.URL+`/b", "body": "{\"event\": \"paid\"}"}`, "order", "O-7", `{}`)), action.OK)
-		h := l.got()[len(l.got())-1]
-		if string(h.body) != `{"event": "paid"}` {
-			t.Fatalf("body %s", h.body)
+		h := l.Hits()[len(l.Hits())-1]
+		if string(h.Body) != `{"event": "paid"}` {
+			t.Fatalf("body %s", h.Body)
 		}
 		checkSignature(t, h, "whsec-abc", "1795000000")
 		wantClass(t, perform(t, set, act("webhook", `{"url": "`+l.URL+`/b", "body": "plain text"}`, "order", "O-7", `{}`)), action.OK)
-		if h := l.got()[len(l.got())-1]; string(h.body) != `"plain text"` {
-			t.Fatalf("body %s", h.body)
+		if h := l.Hits()[len(l.Hits())-1]; string(h.Body) != `"plain text"` {
+			t.Fatalf("body %s", h.Body)
 		}
 	})
 	t.Run("bad url", func(t *testing.T) {
@@ -259,13 +210,13 @@ func TestWebhookSignedRequest(t *testing.T) {
 
 // checkSignature verifies a webhook as a receiver would (the recipe of
 // docs/connectors.md).
-func checkSignature(t *testing.T, h hit, secret, ts string) {
+func checkSignature(t *testing.T, h recorder.Hit, secret, ts string) {
 	t.Helper()
-	if got := h.header.Get(action.HeaderTimestamp); got != ts {
+	if got := h.Header.Get(action.HeaderTimestamp); got != ts {
 		t.Fatalf("timestamp %q, want %q", got, ts)
 	}
-	want := action.Sign([]byte(secret), ts, h.body)
-	if got := h.header.Get(action.HeaderSignature); got != want {
+	want := action.Sign([]byte(secret), ts, h.Body)
+	if got := h.Header.Get(action.HeaderSignature); got != want {
 		t.Fatalf("signature %q, want %q", got, want)
 	}
 }
@@ -283,7 +234,7 @@ func TestSignKnownAnswer(t *testing.T) {
 }
 
 func TestSSRFGuard(t *testing.T) {
-	l := listen(t, status(200, "{}"))
+	l := recorder.Start(t, recorder.Status(200, "{}"))
 	port := l.Listener.Addr().(*net.TCPAddr).Port
 	loop := fmt.Sprintf(`{"url": "http://127.0.0.1:%d/x"}`, port)
 	byName := fmt.Sprintf(`{"url": "http://localhost:%d/x"}`, port)
@@ -297,7 +248,7 @@ func TestSSRFGuard(t *testing.T) {
 				t.Fatalf("error %v", res.Err)
 			}
 		}
-		if n := len(l.got()); n != 0 {
+		if n := len(l.Hits()); n != 0 {
 			t.Fatalf("the listener got %d requests", n)
 		}
 	})
@@ -319,31 +270,31 @@ func TestSSRFGuard(t *testing.T) {
 		// An allowed host redirects to one that is not allowed: the
 		// redirect's connection is checked again.
 		target := fmt.Sprintf("http://127.0.0.1:%d/inner", port)
-		redir := listen(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		redir := recorder.Start(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 			http.Redirect(w, r, target, http.StatusTemporaryRedirect)
 		})
 		redirPort := redir.Listener.Addr().(*net.TCPAddr).Port
 		set := newSet(t, action.Config{Webhook: &action.WebhookConfig{AllowHosts: []string{"localhost"}}}, action.Options{})
-		before := len(l.got())
+		before := len(l.Hits())
 		res := perform(t, set, act("webhook", fmt.Sprintf(`{"url": "http://localhost:%d/"}`, redirPort), "order", "O-1", ""))
-		if len(redir.got()) != 1 {
+		if len(redir.Hits()) != 1 {
 			t.Fatal("the allowed host was not reached")
 		}
 		wantClass(t, res, action.Permanent)
-		if len(l.got()) != before {
+		if len(l.Hits()) != before {
 			t.Fatal("the redirect reached the forbidden listener")
 		}
 	})
 	t.Run("redirects are limited", func(t *testing.T) {
 		var loopURL string
-		loopSrv := listen(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		loopSrv := recorder.Start(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			http.Redirect(w, r, loopURL+"/"+strconv.Itoa(n), http.StatusTemporaryRedirect)
 		})
 		loopURL = loopSrv.URL
 		set := newSet(t, action.Config{Webhook: &action.WebhookConfig{AllowPrivate: true}}, action.Options{})
 		res := perform(t, set, act("webhook", `{"url": "`+loopURL+`/"}`, "order", "O-1", ""))
 		wantClass(t, res, action.Permanent)
-		if n := len(loopSrv.got()); n != 4 {
+		if n := len(loopSrv.Hits()); n != 4 {
 			t.Fatalf("followed %d requests, want 4 (the first and 3 redirects)", n)
 		}
 	})

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/automat-rules/automat/internal/recorder"
 	"github.com/automat-rules/automat/runtime/action"
 )
 
 func TestRESTJSON(t *testing.T) {
-	erp := listen(t, status(201, `{"data": {"id": "INV-9", "ok": true}}`))
+	erp := recorder.Start(t, recorder.Status(201, `{"data": {"id": "INV-9", "ok": true}}`))
 	set := newSet(t, action.Config{REST: map[string]*action.RESTConfig{
 		"flexi.create_invoice": {
 			URL:     erp.URL + "/c/firma/faktura-vydana.json?order={order_number}",
@@ -37,19 +38,19 @@ func TestRESTJSON(t *testing.T) {
 	if string(res.Value) != `"INV-9"` {
 		t.Errorf("value %s", res.Value)
 	}
-	h := erp.got()[0]
-	if h.method != "POST" || h.path != "/c/firma/faktura-vydana.json" {
-		t.Fatalf("request %s %s", h.method, h.path)
+	h := erp.Hits()[0]
+	if h.Method != "POST" || h.Path != "/c/firma/faktura-vydana.json" {
+		t.Fatalf("request %s %s", h.Method, h.Path)
 	}
-	if q, _ := url.ParseQuery(h.query); q.Get("order") != "2024/77 a&b" {
-		t.Errorf("query %q", h.query)
+	if q, _ := url.ParseQuery(h.Query); q.Get("order") != "2024/77 a&b" {
+		t.Errorf("query %q", h.Query)
 	}
-	if h.header.Get("X-Api-Key") != "erp-key-1" || h.header.Get("X-Order") != "2024/77 a&b" ||
-		h.header.Get(action.HeaderIdempotencyKey) != "act-flexi.create_invoice-1" || h.header.Get("Content-Type") != "application/json" {
-		t.Errorf("headers %v", h.header)
+	if h.Header.Get("X-Api-Key") != "erp-key-1" || h.Header.Get("X-Order") != "2024/77 a&b" ||
+		h.Header.Get(action.HeaderIdempotencyKey) != "act-flexi.create_invoice-1" || h.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v", h.Header)
 	}
 	var got, want any
-	if err := json.Unmarshal(h.body, &got); err != nil {
+	if err := json.Unmarshal(h.Body, &got); err != nil {
 		t.Fatal(err)
 	}
 	json.Unmarshal([]byte(`{"winstrom": {"faktura-vydana": [{
@@ -60,13 +61,13 @@ func TestRESTJSON(t *testing.T) {
 	if string(gb) != string(wb) {
 		t.Errorf("body\n got %s\nwant %s", gb, wb)
 	}
-	if !strings.Contains(string(h.body), `"sumCelkem":1299.90`) {
-		t.Errorf("the amount is not the exact decimal: %s", h.body)
+	if !strings.Contains(string(h.Body), `"sumCelkem":1299.90`) {
+		t.Errorf("the amount is not the exact decimal: %s", h.Body)
 	}
 }
 
 func TestRESTXMLAndPath(t *testing.T) {
-	pohoda := listen(t, status(200, `<ok/>`))
+	pohoda := recorder.Start(t, recorder.Status(200, `<ok/>`))
 	set := newSet(t, action.Config{REST: map[string]*action.RESTConfig{
 		"pohoda.order": {
 			Method:      "PUT",
@@ -78,26 +79,26 @@ func TestRESTXMLAndPath(t *testing.T) {
 		},
 	}}, action.Options{ReadFile: func(string) ([]byte, error) { return []byte("dXNlcjpwYXNz\n"), nil }})
 	wantClass(t, perform(t, set, act("pohoda.order", `{"number": "7/8 x", "text": "<b>\"A&B\"</b>"}`, "order", "O-1", "")), action.OK)
-	h := pohoda.got()[0]
-	if h.method != "PUT" || h.rawPath != "/orders/7%2F8%20x/note" || !strings.Contains(pohoda.got()[0].header.Get("Content-Type"), "xml") {
-		t.Fatalf("request %s %q %v", h.method, h.rawPath, h.header)
+	h := pohoda.Hits()[0]
+	if h.Method != "PUT" || h.RawPath != "/orders/7%2F8%20x/note" || !strings.Contains(pohoda.Hits()[0].Header.Get("Content-Type"), "xml") {
+		t.Fatalf("request %s %q %v", h.Method, h.RawPath, h.Header)
 	}
-	if want := `<note order="7/8 x">&lt;b&gt;&#34;A&amp;B&#34;&lt;/b&gt;</note>`; string(h.body) != want {
-		t.Errorf("body %s, want %s", h.body, want)
+	if want := `<note order="7/8 x">&lt;b&gt;&#34;A&amp;B&#34;&lt;/b&gt;</note>`; string(h.Body) != want {
+		t.Errorf("body %s, want %s", h.Body, want)
 	}
-	if h.header.Get("STW-Authorization") != "Basic dXNlcjpwYXNz" {
-		t.Errorf("auth header %q", h.header.Get("STW-Authorization"))
+	if h.Header.Get("STW-Authorization") != "Basic dXNlcjpwYXNz" {
+		t.Errorf("auth header %q", h.Header.Get("STW-Authorization"))
 	}
 }
 
 func TestRESTFormAndFailures(t *testing.T) {
-	slow := listen(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	slow := recorder.Start(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		select {
 		case <-r.Context().Done():
 		case <-time.After(2 * time.Second):
 		}
 	})
-	form := listen(t, status(200, "ok"))
+	form := recorder.Start(t, recorder.Status(200, "ok"))
 	set := newSet(t, action.Config{REST: map[string]*action.RESTConfig{
 		"crm.note":   {URL: form.URL + "/note", Format: "form", Body: map[string]any{"text": "{text}", "n": 2}},
 		"slow.once":  {URL: slow.URL + "/x", Timeout: 200 * time.Millisecond},
@@ -105,8 +106,8 @@ func TestRESTFormAndFailures(t *testing.T) {
 		"num":        {URL: form.URL + "/n", Body: map[string]any{"a": "{a:number}"}},
 	}}, action.Options{})
 	wantClass(t, perform(t, set, act("crm.note", `{"text": "a b&c"}`, "order", "O-1", "")), action.OK)
-	if f, _ := url.ParseQuery(string(form.got()[0].body)); f.Get("text") != "a b&c" || f.Get("n") != "2" {
-		t.Errorf("form %s", form.got()[0].body)
+	if f, _ := url.ParseQuery(string(form.Hits()[0].Body)); f.Get("text") != "a b&c" || f.Get("n") != "2" {
+		t.Errorf("form %s", form.Hits()[0].Body)
 	}
 	wantClass(t, perform(t, set, act("crm.note", `{}`, "order", "O-1", "")), action.Permanent)
 	wantClass(t, perform(t, set, act("num", `{"a": "12,5"}`, "order", "O-1", "")), action.Permanent)

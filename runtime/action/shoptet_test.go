@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/automat-rules/automat/internal/recorder"
 	"github.com/automat-rules/automat/runtime/action"
 )
 
@@ -68,15 +69,15 @@ func (f *fakeShoptet) handler(w http.ResponseWriter, r *http.Request, body []byt
 	}
 }
 
-func startShoptet(t *testing.T, f *fakeShoptet) *listener {
-	var l *listener
-	l = listen(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		f.handler(w, r, l.got()[n-1].body)
+func startShoptet(t *testing.T, f *fakeShoptet) *recorder.Server {
+	var l *recorder.Server
+	l = recorder.Start(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		f.handler(w, r, l.Hits()[n-1].Body)
 	})
 	return l
 }
 
-func shoptetSet(t *testing.T, l *listener, mod func(*action.ShoptetConfig)) *action.Set {
+func shoptetSet(t *testing.T, l *recorder.Server, mod func(*action.ShoptetConfig)) *action.Set {
 	c := &action.ShoptetConfig{
 		BaseURL:       l.URL,
 		TokenEnv:      "SHOPTET_TOKEN",
@@ -97,28 +98,28 @@ func TestShoptetSetOrderStatus(t *testing.T) {
 
 	res := perform(t, set, act("shoptet.set_order_status", `{"status": "Čeká na vyzvednutí"}`, "order", "2024000123", `{"number": "123"}`))
 	wantClass(t, res, action.OK)
-	hits := l.got()
+	hits := l.Hits()
 	if len(hits) != 2 {
 		t.Fatalf("%d requests, want GET and PATCH", len(hits))
 	}
 	get, patch := hits[0], hits[1]
-	if get.method != "GET" || get.path != "/api/orders/2024000123" {
-		t.Errorf("first request %s %s", get.method, get.path)
+	if get.Method != "GET" || get.Path != "/api/orders/2024000123" {
+		t.Errorf("first request %s %s", get.Method, get.Path)
 	}
-	if patch.method != "PATCH" || patch.path != "/api/orders/2024000123/status" || patch.query != "suppressEmailSending=true" {
-		t.Errorf("second request %s %s?%s", patch.method, patch.path, patch.query)
+	if patch.Method != "PATCH" || patch.Path != "/api/orders/2024000123/status" || patch.Query != "suppressEmailSending=true" {
+		t.Errorf("second request %s %s?%s", patch.Method, patch.Path, patch.Query)
 	}
-	if string(patch.body) != `{"data":{"statusId":-12}}` {
-		t.Errorf("body %s", patch.body)
+	if string(patch.Body) != `{"data":{"statusId":-12}}` {
+		t.Errorf("body %s", patch.Body)
 	}
 	for _, h := range hits {
-		if h.header.Get("Shoptet-Private-API-Token") != "shoptet-tok" || h.header.Get(action.HeaderIdempotencyKey) != "" {
-			t.Errorf("%s headers %v", h.method, h.header)
+		if h.Header.Get("Shoptet-Private-API-Token") != "shoptet-tok" || h.Header.Get(action.HeaderIdempotencyKey) != "" {
+			t.Errorf("%s headers %v", h.Method, h.Header)
 		}
 	}
 	for _, h := range hits {
-		if ct := h.header.Get("Content-Type"); ct != "application/vnd.shoptet.v1.0" {
-			t.Errorf("%s Content-Type %q", h.method, ct)
+		if ct := h.Header.Get("Content-Type"); ct != "application/vnd.shoptet.v1.0" {
+			t.Errorf("%s Content-Type %q", h.Method, ct)
 		}
 	}
 	if !strings.Contains(string(res.Output), `"changed":true`) {
@@ -128,7 +129,7 @@ func TestShoptetSetOrderStatus(t *testing.T) {
 	// The same status again: read, no write.
 	res = perform(t, set, act("shoptet.set_order_status", `{"status": "Čeká na vyzvednutí"}`, "order", "2024000123", `{}`))
 	wantClass(t, res, action.OK)
-	if n := len(l.got()); n != 3 || l.got()[2].method != "GET" {
+	if n := len(l.Hits()); n != 3 || l.Hits()[2].Method != "GET" {
 		t.Fatalf("%d requests after a repeat, want one more GET", n)
 	}
 	if !strings.Contains(string(res.Output), `"changed":false`) {
@@ -150,9 +151,9 @@ func TestShoptetOrderCode(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			set := shoptetSet(t, l, func(s *action.ShoptetConfig) { s.OrderCode = c.field })
-			before := len(l.got())
+			before := len(l.Hits())
 			wantClass(t, perform(t, set, act("shoptet.set_order_status", c.args, c.typ, c.id, c.rec)), action.OK)
-			if got := l.got()[before].path; got != c.want {
+			if got := l.Hits()[before].Path; got != c.want {
 				t.Fatalf("path %s, want %s", got, c.want)
 			}
 		})

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -22,53 +21,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/automat-rules/automat/internal/recorder"
 	"github.com/automat-rules/automat/internal/smtptest"
 	"github.com/automat-rules/automat/runtime/action"
 	"github.com/automat-rules/automat/runtime/store"
 )
-
-// hit is one request a listener received.
-type hit struct {
-	method, path string
-	header       http.Header
-	body         []byte
-}
-
-// listener is a real HTTP server on loopback that records every request
-// and answers with reply (200 {} when nil).
-type listener struct {
-	*httptest.Server
-	mu    sync.Mutex
-	hits  []hit
-	reply func(n int, h hit) (int, string) // n counts requests from 1
-}
-
-func newListener(t *testing.T, reply func(n int, h hit) (int, string)) *listener {
-	l := &listener{reply: reply}
-	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		h := hit{method: r.Method, path: r.URL.RequestURI(), header: r.Header.Clone(), body: body}
-		l.mu.Lock()
-		l.hits = append(l.hits, h)
-		n := len(l.hits)
-		l.mu.Unlock()
-		code, resp := 200, `{}`
-		if l.reply != nil {
-			code, resp = l.reply(n, h)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		io.WriteString(w, resp)
-	}))
-	t.Cleanup(l.Close)
-	return l
-}
-
-func (l *listener) got() []hit {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]hit(nil), l.hits...)
-}
 
 // copyExample copies examples/NAME into a new directory, replacing old
 // with new in its .rules files (the examples' webhook hosts become the
@@ -112,7 +69,7 @@ const (
 type rig struct {
 	h                   *harness
 	mail                *smtptest.Server
-	sms, hooks, shoptet *listener
+	sms, hooks, shoptet *recorder.Server
 	overloaded          atomic.Int32 // SMS requests to +420700000500
 	logs                bytes.Buffer
 	logMu               sync.Mutex
@@ -125,23 +82,24 @@ type tenantDir struct{ name, token, dir string }
 // tenants returns (it may point rules at the listeners).
 func startRig(t *testing.T, tenants func(r *rig) []tenantDir) *rig {
 	r := &rig{mail: smtptest.Start(t, smtptest.Options{})}
-	r.sms = newListener(t, func(_ int, h hit) (int, string) {
-		if strings.Contains(string(h.body), "+420700000500") {
-			if r.overloaded.Add(1) == 1 {
-				return 500, `{"error": "gateway overloaded"}` // transient: retried
-			}
+	r.sms = recorder.Start(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		body := r.sms.Hits()[n-1].Body
+		switch {
+		case bytes.Contains(body, []byte("+420700000500")) && r.overloaded.Add(1) == 1:
+			recorder.Status(500, `{"error": "gateway overloaded"}`)(w, nil, n) // transient: retried
+		case bytes.Contains(body, []byte("+420700000400")):
+			recorder.Status(400, `{"error": "invalid number"}`)(w, nil, n) // permanent: not retried
+		default:
+			recorder.Status(200, `{"id": "msg-1"}`)(w, nil, n)
 		}
-		if strings.Contains(string(h.body), "+420700000400") {
-			return 400, `{"error": "invalid number"}` // permanent: not retried
-		}
-		return 200, `{"id": "msg-1"}`
 	})
-	r.hooks = newListener(t, nil)
-	r.shoptet = newListener(t, func(_ int, h hit) (int, string) {
-		if h.method == "GET" {
-			return 200, `{"data": {"order": {"code": "O-1", "status": {"id": -1}}}}`
+	r.hooks = recorder.Start(t, nil)
+	r.shoptet = recorder.Start(t, func(w http.ResponseWriter, req *http.Request, n int) {
+		if req.Method == "GET" {
+			recorder.Status(200, `{"data": {"order": {"code": "O-1", "status": {"id": -1}}}}`)(w, req, n)
+		} else {
+			recorder.Status(200, `{"data": null}`)(w, req, n)
 		}
-		return 200, `{"data": null}`
 	})
 	env := map[string]string{"SMS_TOKEN": smsToken, "SHOPTET_TOKEN": shoptetToken, "HOOK_SECRET": hookSecret}
 	yaml := "store: \"memory:\"\ntenants:\n"
@@ -216,7 +174,7 @@ func TestExamplesEndToEnd(t *testing.T) {
 	]}`)
 
 	eventually(t, "2 e-mails, 1 SMS, 2 webhooks, 2 Shoptet requests", func() bool {
-		return len(mail.Messages()) == 2 && len(sms.got()) == 1 && len(hooks.got()) == 2 && len(shoptet.got()) == 2
+		return len(mail.Messages()) == 2 && len(sms.Hits()) == 1 && len(hooks.Hits()) == 2 && len(shoptet.Hits()) == 2
 	})
 
 	// E-mail: envelope, headers, text and HTML parts.
@@ -258,42 +216,42 @@ func TestExamplesEndToEnd(t *testing.T) {
 	}
 
 	// SMS: the configured request shape.
-	s := sms.got()[0]
-	if s.method != "POST" || s.path != "/api/sms?app=1" || s.header.Get("Authorization") != "Bearer "+smsToken {
-		t.Errorf("SMS request %s %s auth %q", s.method, s.path, s.header.Get("Authorization"))
+	s := sms.Hits()[0]
+	if s.Method != "POST" || s.Path != "/api/sms" || s.Query != "app=1" || s.Header.Get("Authorization") != "Bearer "+smsToken {
+		t.Errorf("SMS request %s %s?%s auth %q", s.Method, s.Path, s.Query, s.Header.Get("Authorization"))
 	}
 	var smsBody map[string]string
-	if err := json.Unmarshal(s.body, &smsBody); err != nil || smsBody["to"] != "+420777111222" || smsBody["sender"] != "OBCHOD" ||
+	if err := json.Unmarshal(s.Body, &smsBody); err != nil || smsBody["to"] != "+420777111222" || smsBody["sender"] != "OBCHOD" ||
 		smsBody["text"] != "Zásilka DR1 čeká na výdejním místě Praha 1, Na Příkopě 1." {
-		t.Errorf("SMS body %s (%v)", s.body, err)
+		t.Errorf("SMS body %s (%v)", s.Body, err)
 	}
 
 	// Webhooks: signed over timestamp and body, with the idempotency key.
-	paths := map[string]hit{}
-	for _, w := range hooks.got() {
-		paths[w.path] = w
-		if w.method != "POST" || w.header.Get(action.HeaderIdempotencyKey) == "" {
-			t.Errorf("webhook %s %s without an idempotency key", w.method, w.path)
+	paths := map[string]recorder.Hit{}
+	for _, w := range hooks.Hits() {
+		paths[w.Path] = w
+		if w.Method != "POST" || w.Header.Get(action.HeaderIdempotencyKey) == "" {
+			t.Errorf("webhook %s %s without an idempotency key", w.Method, w.Path)
 		}
-		want := action.Sign([]byte(hookSecret), w.header.Get(action.HeaderTimestamp), w.body)
-		if got := w.header.Get(action.HeaderSignature); got != want {
-			t.Errorf("webhook %s signature %q, want %q", w.path, got, want)
+		want := action.Sign([]byte(hookSecret), w.Header.Get(action.HeaderTimestamp), w.Body)
+		if got := w.Header.Get(action.HeaderSignature); got != want {
+			t.Errorf("webhook %s signature %q, want %q", w.Path, got, want)
 		}
 	}
-	if w, ok := paths["/marketplace/shipped"]; !ok || string(w.body) != `{"order": "M-1", "tracking": "IP1"}` {
-		t.Errorf("marketplace webhook: %q", w.body)
+	if w, ok := paths["/marketplace/shipped"]; !ok || string(w.Body) != `{"order": "M-1", "tracking": "IP1"}` {
+		t.Errorf("marketplace webhook: %q", w.Body)
 	}
-	if w, ok := paths["/hooks/invoice"]; !ok || !bytes.Contains(w.body, []byte(`"PL1234567890"`)) {
-		t.Errorf("invoice webhook (the record by default): %s", w.body)
+	if w, ok := paths["/hooks/invoice"]; !ok || !bytes.Contains(w.Body, []byte(`"PL1234567890"`)) {
+		t.Errorf("invoice webhook (the record by default): %s", w.Body)
 	}
 
 	// Shoptet: read the status, then write the configured id.
-	sh := shoptet.got()
-	if sh[0].method != "GET" || sh[0].path != "/api/orders/O-1" || sh[0].header.Get("Shoptet-Private-API-Token") != shoptetToken {
-		t.Errorf("Shoptet read: %s %s", sh[0].method, sh[0].path)
+	sh := shoptet.Hits()
+	if sh[0].Method != "GET" || sh[0].Path != "/api/orders/O-1" || sh[0].Header.Get("Shoptet-Private-API-Token") != shoptetToken {
+		t.Errorf("Shoptet read: %s %s", sh[0].Method, sh[0].Path)
 	}
-	if sh[1].method != "PATCH" || sh[1].path != "/api/orders/O-1/status" || string(sh[1].body) != `{"data":{"statusId":26}}` {
-		t.Errorf("Shoptet write: %s %s %s", sh[1].method, sh[1].path, sh[1].body)
+	if sh[1].Method != "PATCH" || sh[1].Path != "/api/orders/O-1/status" || string(sh[1].Body) != `{"data":{"statusId":26}}` {
+		t.Errorf("Shoptet write: %s %s %s", sh[1].Method, sh[1].Path, sh[1].Body)
 	}
 
 	// Every action is done in the queue and in the log.
@@ -314,8 +272,8 @@ func TestExamplesEndToEnd(t *testing.T) {
 	eventually(t, "the retried SMS done", func() bool { return count(h.logOf(acmeToken, "record_id=SH-1"), isAction("sms", store.Done)) == 2 })
 	eventually(t, "the refused SMS failed", func() bool { return count(h.logOf(acmeToken, "record_id=SH-2"), isAction("sms", store.Failed)) == 1 })
 	refused := 0
-	for _, x := range sms.got() {
-		if bytes.Contains(x.body, []byte("+420700000400")) {
+	for _, x := range sms.Hits() {
+		if bytes.Contains(x.Body, []byte("+420700000400")) {
 			refused++
 		}
 	}
@@ -417,11 +375,11 @@ func TestMoreExamplesEndToEnd(t *testing.T) {
 	r.h.post(jzToken, `{"events": [`+order("j1", "order.created", "Balí se", "")+`, `+order("j2", "order.updated", "Předáno dopravci", "")+`, `+order("j3", "order.updated", "Vyřízena", "")+`]}`)
 	r.h.post(xsToken, strings.Replace(order("x1", "order.created", "Nowe", `, "recipient": {"name": "Zofia Wójcik", "email": "zofia@example.pl"}`), `"phone": "+420603111222"`, `"phone": "+48600111222"`, 1))
 
-	eventually(t, "2 SMS and 2 e-mails", func() bool { return len(r.sms.got()) == 2 && len(r.mail.Messages()) == 2 })
+	eventually(t, "2 SMS and 2 e-mails", func() bool { return len(r.sms.Hits()) == 2 && len(r.mail.Messages()) == 2 })
 	texts := map[string]string{}
-	for _, x := range r.sms.got() {
+	for _, x := range r.sms.Hits() {
 		var b map[string]string
-		if err := json.Unmarshal(x.body, &b); err != nil {
+		if err := json.Unmarshal(x.Body, &b); err != nil {
 			t.Fatal(err)
 		}
 		texts[b["text"]] = b["to"]
