@@ -398,6 +398,19 @@ func TestMoreExamplesEndToEnd(t *testing.T) {
 	if p := smtptest.Parts(t, jana); !strings.Contains(p["text/plain"], "Dobrý den, Jana Dvořáková,") {
 		t.Errorf("JZ ONE text part %q", p["text/plain"])
 	}
+	// Internal actions are readable over the API: the order's timeline
+	// (comments) and the log of one action.
+	timeline := r.h.logOf(bxToken, "action=comment&record_id=O-1")
+	if len(timeline) != 1 || !strings.Contains(string(timeline[0].Args), "Vygenerován kód PK-000001") || timeline[0].State != store.Done {
+		t.Errorf("Bitrix24 timeline: %+v", timeline)
+	}
+	// Newest first: queued, then done.
+	if sms := r.h.logOf(bxToken, "action=sms&kind=action"); len(sms) != 2 || sms[0].State != store.Done || sms[1].State != store.Pending {
+		for _, e := range sms {
+			t.Logf("%+v", *e)
+		}
+		t.Errorf("Bitrix24 SMS log: %d entries, want queued then done", len(sms))
+	}
 	zofia := r.mailTo(t, "zofia@example.pl")
 	if got := dec.header(t, zofia.Header.Get("Subject")); got != "Paczka od Jana Dvořáková jest w drodze" {
 		t.Errorf("xSale subject %q", got)

@@ -328,7 +328,7 @@ func checkDepth(data []byte, max int) error {
 }
 
 // logParams are the query parameters of GET /v1/log.
-var logParams = []string{"rule", "record_type", "record_id", "trigger", "kind", "event", "from", "to", "limit", "cursor"}
+var logParams = []string{"rule", "record_type", "record_id", "trigger", "kind", "event", "action", "from", "to", "limit", "cursor"}
 
 // getLog answers a page of the tenant's event log, newest first.
 func (d *Daemon) getLog(w http.ResponseWriter, r *http.Request, t *tenant) {
@@ -377,6 +377,7 @@ func parseLogQuery(r *http.Request) (store.LogQuery, *apiError) {
 	q.Record.ID = vals.Get("record_id")
 	q.Trigger = vals.Get("trigger")
 	q.Event = vals.Get("event")
+	q.Action = vals.Get("action")
 	if k := vals.Get("kind"); k != "" {
 		switch store.LogKind(k) {
 		case store.KindEvent, store.KindFired, store.KindAction, store.KindStopped, store.KindError:

@@ -280,11 +280,14 @@ type Clause struct {
 
 // LogQuery selects log entries; zero fields do not filter.
 type LogQuery struct {
-	Rule     string
-	Trigger  string
-	Kind     LogKind
-	Record   Ref // Type and ID filter separately
-	Event    string
+	Rule    string
+	Trigger string
+	Kind    LogKind
+	Record  Ref // Type and ID filter separately
+	Event   string
+	// Action filters action entries by the action's name ("notify": the
+	// employee inbox; "comment" with a record: the order's timeline).
+	Action   string
 	From, To time.Time // From inclusive, To exclusive
 	Limit    int       // 0: 100
 	Cursor   string

@@ -70,6 +70,7 @@ func logQuery(tenant string, q store.LogQuery) (query string, args []any, limit 
 	eq("trigger", q.Trigger, "log_trigger")
 	eq("record_type", q.Record.Type, "log_record_type")
 	eq("kind", string(q.Kind), "log_kind")
+	eq("action", q.Action, "log_action")
 	if !q.From.IsZero() {
 		where = append(where, "at >= ?")
 		args = append(args, micros(q.From))

@@ -174,6 +174,7 @@ func matches(e *store.LogEntry, q *store.LogQuery) bool {
 		q.Trigger != "" && e.Trigger != q.Trigger,
 		q.Kind != "" && e.Kind != q.Kind,
 		q.Event != "" && e.Event != q.Event,
+		q.Action != "" && e.Action != q.Action,
 		q.Record.Type != "" && e.Record.Type != q.Record.Type,
 		q.Record.ID != "" && e.Record.ID != q.Record.ID,
 		!q.From.IsZero() && e.At.Before(q.From),

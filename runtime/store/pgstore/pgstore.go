@@ -264,7 +264,7 @@ func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*st
 	}
 	for _, f := range []struct{ col, v string }{
 		{"event", q.Event}, {"record_id", q.Record.ID}, {"rule", q.Rule}, {"trigger", q.Trigger},
-		{"record_type", q.Record.Type}, {"kind", string(q.Kind)},
+		{"record_type", q.Record.Type}, {"kind", string(q.Kind)}, {"action", q.Action},
 	} {
 		if f.v != "" {
 			add(f.col+" = $%d", f.v)

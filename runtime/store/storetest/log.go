@@ -111,6 +111,7 @@ func logFixture(n int) []*store.LogEntry {
 			Trigger: triggers[i%len(triggers)],
 			Record:  refs[(i/2)%len(refs)],
 			Event:   fmt.Sprint("ev-", i/3),
+			Action:  []string{"", "notify", "email"}[i%3],
 		})
 	}
 	return out
@@ -123,6 +124,7 @@ func matches(e *store.LogEntry, q *store.LogQuery) bool {
 		q.Trigger != "" && e.Trigger != q.Trigger,
 		q.Kind != "" && e.Kind != q.Kind,
 		q.Event != "" && e.Event != q.Event,
+		q.Action != "" && e.Action != q.Action,
 		q.Record.Type != "" && e.Record.Type != q.Record.Type,
 		q.Record.ID != "" && e.Record.ID != q.Record.ID,
 		!q.From.IsZero() && e.At.Before(q.From),
@@ -184,6 +186,8 @@ func testLogQuery(h *harness) {
 		{Record: order1},
 		{Record: store.Ref{Type: "shipment", ID: "O-1"}},
 		{Event: "ev-4"},
+		{Action: "notify"},
+		{Action: "email", Record: order1},
 		{From: at(3 * time.Minute)},
 		{To: at(5 * time.Minute)},
 		{From: at(3 * time.Minute), To: at(5 * time.Minute)},
