@@ -32,12 +32,13 @@ import (
 
 // cluster is the test binary's server; started on first use.
 type cluster struct {
-	once sync.Once
-	dsn  string // server DSN (database postgres)
-	dir  string // removed at stop; "" for an outside server
-	bin  string
-	user string // "postgres" when running as root, else ""
-	err  error
+	once    sync.Once
+	dsn     string // server DSN (database postgres)
+	dir     string // removed at stop; "" for an outside server
+	bin     string
+	user    string // "postgres" when running as root, else ""
+	durable bool   // commits synced to disk (MainDurable)
+	err     error
 }
 
 // The one cluster of a test binary: Main stops it. A test binary is one
@@ -50,6 +51,15 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	srv.stop()
 	return code
+}
+
+// MainDurable is Main with a cluster that syncs its commits to disk
+// (fsync, synchronous_commit and full_page_writes on, as in production):
+// for benchmarks whose figures must mean something. Main's cluster does
+// not sync, for speed: tests kill daemons, never the server.
+func MainDurable(m *testing.M) int {
+	srv.durable = true
+	return Main(m)
 }
 
 // DSN returns the DSN of a new empty database, dropped when t ends.
@@ -152,8 +162,11 @@ func (c *cluster) start() {
 		c.err = err
 		return
 	}
-	// fsync off: tests kill daemons, never the server, and want speed.
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", port, dir)
+	if !c.durable {
+		// Tests kill daemons, never the server, and want speed.
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
 	if out, err := c.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		c.err = fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
