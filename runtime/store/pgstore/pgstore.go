@@ -195,6 +195,9 @@ func (s *Store) update(ctx context.Context, tenant string, fn func(store.Tx) err
 	if err := fn(x); err != nil {
 		return err
 	}
+	if err := x.flush(); err != nil {
+		return err
+	}
 	return ptx.Commit(x.ctx)
 }
 
