@@ -1,30 +1,36 @@
 package main
 
-// This file holds the crash tests of issue 6: automatd runs as a child
-// process (this test binary, re-executed) on the embedded store and is
-// killed with SIGKILL while a load generator sends events; at the end
+// This file holds the crash tests: automatd runs as a child process (this
+// test binary, re-executed), on the embedded store and on PostgreSQL, and
+// is killed with SIGKILL while a load generator sends events; at the end
 // every event that got a 202 is in the log exactly once, no `once` rule
-// fired twice, no wait was lost, every state change has its queued action,
-// and the outbox (an idempotent receiver) saw every due action.
+// fired twice, no schedule tick ran twice, no wait was lost, every state
+// change has its queued action, and the outbox (an idempotent receiver)
+// saw every due action. On PostgreSQL, two daemons share one database and
+// are killed in turn.
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/automat-rules/automat/internal/pgtest"
 	"github.com/automat-rules/automat/runtime/daemon"
 	"github.com/automat-rules/automat/runtime/store"
+	"github.com/jackc/pgx/v5"
 )
 
 const (
@@ -191,11 +197,31 @@ on order.paid
 when order.paid = paid once
 do
   webhook(url: "https://hooks.example/paid")
+
+rule "tick"
+on schedule "@every 1s"
+when order.total < 5 always
+do
+  log(text: "tick {order.number}")
 `
 
-// crashSetup writes the rules and a configuration file, and returns the
-// child (not started).
-func crashSetup(t *testing.T, extraEnv ...string) (*child, string) {
+// tickOrder is the one order the tick rule fires on (its total is below
+// 5), so that every schedule tick leaves one fired entry in the log.
+const tickOrder = "TICK"
+
+// crashStores are the stores the crash tests run on: the embedded one (a
+// file next to the configuration) and PostgreSQL (a fresh database).
+var crashStores = []struct {
+	name string
+	url  func(*testing.T) string
+}{
+	{"sqlite", func(*testing.T) string { return "sqlite:automat.db" }},
+	{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
+}
+
+// crashSetup writes the rules and a configuration file for the store at
+// url, and returns the child (not started).
+func crashSetup(t *testing.T, url string, extraEnv ...string) (*child, string) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "rules"), 0o755); err != nil {
 		t.Fatal(err)
@@ -208,15 +234,15 @@ func crashSetup(t *testing.T, extraEnv ...string) (*child, string) {
 		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf(`listen: %s
-store: sqlite:automat.db
+store: %q
 tenants:
   - name: acme
     token_env: ACME_TOKEN
     rules: rules
 connectors:
   outbox: {file: outbox.jsonl}
-retry: {backoff: 50ms, max_backoff: 200ms}
-`, addr)
+retry: {backoff: 50ms, max_backoff: 200ms, timeout: 2s}
+`, addr, url)
 	if err := os.WriteFile(filepath.Join(dir, "automat.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -226,18 +252,34 @@ retry: {backoff: 50ms, max_backoff: 200ms}
 		args: []string{"--config", filepath.Join(dir, "automat.yaml"), "--log-level", "warn"}}, dir
 }
 
+// twin returns a second daemon with c's configuration, listening on
+// another address (not started).
+func (c *child) twin() *child {
+	c.t.Helper()
+	addr, err := freeAddr()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return &child{t: c.t, addr: addr, env: c.env, args: append(append([]string(nil), c.args...), "--listen", addr)}
+}
+
 func orderJSON(id, typ, order string, sec int, paid string) []byte {
+	total := "120.50"
+	if order == tickOrder {
+		total = "1.00"
+	}
 	return fmt.Appendf(nil, `{"id": %q, "type": %q, "at": "2026-11-22T10:%02d:%02dZ", "record": {"type": "order", "id": %q,
- "data": {"id": %q, "number": "N%s", "total": "120.50", "paid": %q, "buyer": {"name": "Jan", "email": "jan@example.cz"}}}}`,
-		id, typ, sec/60%60, sec%60, order, order, order, paid)
+ "data": {"id": %q, "number": "N%s", "total": %q, "paid": %q, "buyer": {"name": "Jan", "email": "jan@example.cz"}}}}`,
+		id, typ, sec/60%60, sec%60, order, order, order, total, paid)
 }
 
 // post sends a body until it gets an answer other than a connection
-// error or a 503 (the daemon is down or restarting); it returns the
-// status.
-func post(addr string, body []byte, stop <-chan struct{}) int {
+// error or a 503 (the daemon is down or restarting), trying the daemons
+// at addrs in turn; it returns the status.
+func post(addrs []string, body []byte, stop <-chan struct{}) int {
 	client := &http.Client{Timeout: 5 * time.Second}
-	for {
+	for i := 0; ; i++ {
+		addr := addrs[i%len(addrs)]
 		req, _ := http.NewRequest("POST", "http://"+addr+"/v1/events", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+crashToken)
 		resp, err := client.Do(req)
@@ -284,12 +326,15 @@ func (c *child) quiesce(events, orders int) []*store.LogEntry {
 	c.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		log, err := c.log()
+		// The queue first, then the log: an action done after the log was
+		// read would otherwise be missing from it though none is pending.
 		var pending struct {
 			Actions []json.RawMessage `json:"actions"`
 		}
+		err := c.get("/v1/actions?state=pending", &pending)
+		var log []*store.LogEntry
 		if err == nil {
-			err = c.get("/v1/actions?state=pending", &pending)
+			log, err = c.log()
 		}
 		if err == nil {
 			n, notified := 0, 0
@@ -314,28 +359,34 @@ func (c *child) quiesce(events, orders int) []*store.LogEntry {
 	}
 }
 
-// TestCrashUnderLoad kills automatd with SIGKILL four times while two
-// clients send events, restarting it each time.
-func TestCrashUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test")
-	}
-	c, dir := crashSetup(t)
-	c.start()
-	c.waitReady()
+// loadGen is the load of the crash tests: clients that each send, order
+// after order, a created and a paid event (every fourth order as a batch
+// of both), and remember which events got a 202.
+type loadGen struct {
+	t      *testing.T
+	mu     sync.Mutex
+	acked  map[string]bool
+	orders map[string]bool // orders whose created event got a 202
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
 
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	orders := map[string]bool{} // orders whose created event got a 202
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := range 2 {
-		wg.Add(1)
+// startLoad sends the tick order, then starts the clients; client g
+// sends to addrs[g mod len(addrs)] first and to the others while that
+// one is down.
+func startLoad(t *testing.T, addrs []string, clients int) *loadGen {
+	l := &loadGen{t: t, acked: map[string]bool{}, orders: map[string]bool{}, stop: make(chan struct{})}
+	if !l.send(addrs, [][]byte{orderJSON("c-"+tickOrder, "order.created", tickOrder, 0, "unpaid")}, [][]string{{"c-" + tickOrder}}) {
+		t.FailNow()
+	}
+	for g := range clients {
+		l.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer l.wg.Done()
+			mine := append(append([]string(nil), addrs[g%len(addrs):]...), addrs[:g%len(addrs)]...)
 			for i := 0; ; i++ {
 				select {
-				case <-stop:
+				case <-l.stop:
 					if i >= 20 {
 						return
 					}
@@ -344,54 +395,70 @@ func TestCrashUnderLoad(t *testing.T) {
 				order := fmt.Sprintf("O%d-%d", g, i)
 				created := orderJSON("c-"+order, "order.created", order, i, "unpaid")
 				paid := orderJSON("p-"+order, "order.paid", order, i+1, "paid")
-				var bodies [][]byte
-				var ids [][]string
+				var ok bool
 				if i%4 == 0 { // a batch of both
-					bodies = append(bodies, []byte(`{"events": [`+string(created)+`,`+string(paid)+`]}`))
-					ids = append(ids, []string{"c-" + order, "p-" + order})
+					ok = l.send(mine, [][]byte{[]byte(`{"events": [` + string(created) + `,` + string(paid) + `]}`)},
+						[][]string{{"c-" + order, "p-" + order}})
 				} else {
-					bodies = append(bodies, created, paid)
-					ids = append(ids, []string{"c-" + order}, []string{"p-" + order})
+					ok = l.send(mine, [][]byte{created, paid}, [][]string{{"c-" + order}, {"p-" + order}})
 				}
-				for k, b := range bodies {
-					code := post(c.addr, b, nil)
-					if code != http.StatusAccepted {
-						t.Errorf("POST %v: %d", ids[k], code)
-						return
-					}
-					mu.Lock()
-					for _, id := range ids[k] {
-						acked[id] = true
-						if strings.HasPrefix(id, "c-") {
-							orders[strings.TrimPrefix(id, "c-")] = true
-						}
-					}
-					mu.Unlock()
+				if !ok {
+					return
 				}
 			}
 		}()
 	}
-	for k := range 4 {
-		time.Sleep(time.Duration(400+150*k) * time.Millisecond)
-		c.kill9()
-		c.start()
-		c.waitReady()
-	}
-	close(stop)
-	wg.Wait()
-	log := c.quiesce(len(acked), len(orders))
-	c.term()
-	t.Logf("%d events accepted for %d orders; automatd started %d times", len(acked), len(orders), c.runs)
+	return l
+}
 
-	// Every accepted event is in the log exactly once.
+// send posts the bodies in order and records the events of each that got
+// a 202; it reports false after any other answer.
+func (l *loadGen) send(addrs []string, bodies [][]byte, ids [][]string) bool {
+	for k, b := range bodies {
+		if code := post(addrs, b, nil); code != http.StatusAccepted {
+			l.t.Errorf("POST %v: %d", ids[k], code)
+			return false
+		}
+		l.mu.Lock()
+		for _, id := range ids[k] {
+			l.acked[id] = true
+			if order, ok := strings.CutPrefix(id, "c-"); ok {
+				l.orders[order] = true
+			}
+		}
+		l.mu.Unlock()
+	}
+	return true
+}
+
+// finish stops the clients once each sent at least 20 orders.
+func (l *loadGen) finish() {
+	close(l.stop)
+	l.wg.Wait()
+}
+
+// verdict is what the checks of a crash test found beyond errors.
+type verdict struct {
+	delivered, repeats int         // outside actions delivered; delivered again after a crash
+	ticks              []time.Time // the schedule ticks that ran, in order
+}
+
+// check checks the log and the outbox at the end of a crash test, and
+// reports errors for every guarantee broken.
+func (l *loadGen) check(log []*store.LogEntry, outbox map[string]int) verdict {
+	t := l.t
+	t.Helper()
 	events := map[string]int{}
-	fired := map[string]int{}     // rule + record → runs started
+	fired := map[string]int{}     // once rule + record → runs started
+	ticked := map[string]int{}    // tick + record → runs started
 	continued := map[string]int{} // record → runs continued after the wait
 	doneActions := map[string]int{}
 	for _, e := range log {
 		switch {
 		case e.Kind == store.KindEvent:
 			events[e.Event]++
+		case e.Kind == store.KindFired && e.Rule == "tick":
+			ticked[e.Event+" "+e.Record.ID]++
 		case e.Kind == store.KindFired && e.Message == "":
 			fired[e.Rule+" "+e.Record.ID]++
 		case e.Kind == store.KindFired:
@@ -402,13 +469,14 @@ func TestCrashUnderLoad(t *testing.T) {
 			t.Errorf("unexpected %s entry: %+v", e.Kind, e)
 		}
 	}
-	for id := range acked {
+	// Every accepted event is in the log exactly once.
+	for id := range l.acked {
 		if events[id] != 1 {
 			t.Errorf("event %s is in the log %d times, want once", id, events[id])
 		}
 	}
 	for id, n := range events {
-		if !acked[id] && n != 1 { // sent when the daemon died: may be there, once
+		if !l.acked[id] && n != 1 { // sent when the daemon died: may be there, once
 			t.Errorf("unacknowledged event %s is in the log %d times", id, n)
 		}
 	}
@@ -419,11 +487,25 @@ func TestCrashUnderLoad(t *testing.T) {
 			t.Errorf("once rule fired %d times: %s", n, key)
 		}
 	}
-	for order := range orders {
+	for order := range l.orders {
 		if fired["welcome "+order] != 1 || continued[order] != 1 {
 			t.Errorf("order %s: welcome fired %d times, continued %d times; want once each", order, fired["welcome "+order], continued[order])
 		}
 	}
+	// Every schedule tick ran once: one fired entry for the tick order.
+	var v verdict
+	for key, n := range ticked {
+		ev, order, _ := strings.Cut(key, " ")
+		if n != 1 || order != tickOrder {
+			t.Errorf("tick %s fired %d times on %s, want once on %s", ev, n, order, tickOrder)
+		}
+		at, err := time.Parse(time.RFC3339, strings.TrimPrefix(ev, "schedule@"))
+		if err != nil {
+			t.Errorf("tick event %q: %v", ev, err)
+		}
+		v.ticks = append(v.ticks, at)
+	}
+	slices.SortFunc(v.ticks, time.Time.Compare)
 	// Every run that started has the action it queued in the same
 	// transaction (a state change and its enqueue: both or neither).
 	for key := range fired {
@@ -438,72 +520,199 @@ func TestCrashUnderLoad(t *testing.T) {
 	}
 	// Every queued outside action was done once, and the outbox (the
 	// idempotent receiver) has every one of them.
-	keys := outboxKeys(t, filepath.Join(dir, "outbox.jsonl"))
-	repeats := 0
 	for id, n := range doneActions {
 		if n != 1 {
 			t.Errorf("action %s done %d times in the log", id, n)
 		}
 		if strings.Contains(id, "/welcome/0") || strings.Contains(id, "/paid/0") {
-			if keys[id] == 0 {
+			if outbox[id] == 0 {
 				t.Errorf("action %s is done but the outbox never got it", id)
 			}
-			repeats += keys[id] - 1
+			v.repeats += outbox[id] - 1
 		}
 	}
-	for id := range keys {
+	for id := range outbox {
 		if doneActions[id] == 0 {
 			t.Errorf("the outbox got %s, which is not done", id)
 		}
 	}
-	t.Logf("%d outside actions delivered, %d delivered again after a crash (deduplicated by key)", len(keys), repeats)
+	v.delivered = len(outbox)
+	return v
+}
+
+// TestCrashUnderLoad kills automatd with SIGKILL four times while two
+// clients send events, restarting it each time, on each store.
+func TestCrashUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test")
+	}
+	for _, st := range crashStores {
+		t.Run(st.name, func(t *testing.T) {
+			c, dir := crashSetup(t, st.url(t))
+			c.start()
+			c.waitReady()
+			l := startLoad(t, []string{c.addr}, 2)
+			for k := range 4 {
+				time.Sleep(time.Duration(400+150*k) * time.Millisecond)
+				c.kill9()
+				c.start()
+				c.waitReady()
+			}
+			l.finish()
+			log := c.quiesce(len(l.acked), len(l.orders))
+			c.term()
+			v := l.check(log, outboxKeys(t, filepath.Join(dir, "outbox.jsonl")))
+			t.Logf("%d events accepted for %d orders; automatd started %d times; %d ticks", len(l.acked), len(l.orders), c.runs, len(v.ticks))
+			t.Logf("%d outside actions delivered, %d delivered again after a crash (deduplicated by key)", v.delivered, v.repeats)
+		})
+	}
+}
+
+// TestTwoDaemons runs two daemons on one PostgreSQL database under load
+// and kills them in turn, each restarted at once: they share the events,
+// the waits, the actions and the schedule without doing anything twice,
+// and while one is down the other goes on. At the end the schedule's
+// leader is killed for good, and the other daemon takes over its ticks
+// within the lease.
+func TestTwoDaemons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test")
+	}
+	dsn := pgtest.DSN(t)
+	a, dir := crashSetup(t, dsn)
+	b := a.twin()
+	a.start()
+	b.start()
+	a.waitReady()
+	b.waitReady()
+	l := startLoad(t, []string{a.addr, b.addr}, 4)
+	const kills = 4
+	for k := range kills {
+		time.Sleep(time.Duration(500+150*k) * time.Millisecond)
+		c := []*child{a, b}[k%2]
+		c.kill9()
+		c.start()
+		c.waitReady()
+	}
+	l.finish()
+	a.quiesce(len(l.acked), len(l.orders))
+
+	// The leader of the ticks is killed; the other one takes over.
+	holder := leaseHolder(t, dsn, "schedule/acme")
+	leader, other := a, b
+	if strings.HasSuffix(holder, " "+b.addr) {
+		leader, other = b, a
+	} else if !strings.HasSuffix(holder, " "+a.addr) {
+		t.Fatalf("the schedule lease is held by %q, neither daemon", holder)
+	}
+	leader.kill9()
+	killed := time.Now()
+	var takeover time.Duration
+	for takeover == 0 && time.Since(killed) < 30*time.Second {
+		time.Sleep(250 * time.Millisecond)
+		if h := leaseHolder(t, dsn, "schedule/acme"); strings.HasSuffix(h, " "+other.addr) {
+			takeover = time.Since(killed)
+		}
+	}
+	time.Sleep(2 * time.Second) // a few ticks of the new leader
+	log := other.quiesce(len(l.acked), len(l.orders))
+	other.term()
+
+	v := l.check(log, outboxKeys(t, filepath.Join(dir, "outbox.jsonl")))
+	// A repeat delivery comes only from a daemon killed after performing
+	// an action and before recording it: at most its slots per kill.
+	if v.repeats > (kills+1)*8 {
+		t.Errorf("%d deliveries repeated after %d kills: more than the actions in flight", v.repeats, kills+1)
+	}
+	// The schedule went on while either daemon was restarting (a
+	// restarted leader takes its lease back at once), and the survivor
+	// took over within the lease of 10 s.
+	var gap, lastGap time.Duration
+	for i := 1; i < len(v.ticks); i++ {
+		g := v.ticks[i].Sub(v.ticks[i-1])
+		if v.ticks[i].Before(killed) {
+			gap = max(gap, g)
+		} else {
+			lastGap = max(lastGap, g)
+		}
+	}
+	if len(v.ticks) < 3 || gap > 4*time.Second {
+		t.Errorf("%d ticks, longest gap %s while the daemons were killed and restarted: want one about every second", len(v.ticks), gap)
+	}
+	// Within the lease (10 s after the leader's last tick) and the next
+	// tick (1 s), with slack for a loaded machine.
+	if takeover == 0 || takeover > 13*time.Second || lastGap > 14*time.Second || !v.ticks[len(v.ticks)-1].After(killed) {
+		t.Errorf("the leader was killed: takeover after %s, gap %s, last tick %s", takeover, lastGap, v.ticks[len(v.ticks)-1])
+	}
+	t.Logf("%d events accepted for %d orders by two daemons killed %d times in turn; %d ticks, longest gap %s",
+		len(l.acked), len(l.orders), kills, len(v.ticks), gap)
+	t.Logf("the leader killed for good: the other took the schedule over after %s (gap %s)", takeover.Round(time.Millisecond), lastGap)
+	t.Logf("%d outside actions delivered, %d delivered again after a kill (deduplicated by key)", v.delivered, v.repeats)
+}
+
+// leaseHolder reads who holds a lease (pgstore's leases table).
+func leaseHolder(t *testing.T, dsn, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var holder string
+	if err := conn.QueryRow(ctx, `SELECT holder FROM leases WHERE name = $1`, name).Scan(&holder); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		t.Fatal(err)
+	}
+	return holder
 }
 
 // TestCrashAroundAction kills automatd just before, then just after, an
 // outside action is performed: after the restart it is performed (again),
-// recorded done once, and the run continues once.
+// recorded done once, and the run continues once; on each store.
 func TestCrashAroundAction(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test")
 	}
-	for _, tc := range []struct {
-		hook       string
-		deliveries int
-	}{
-		{"before", 1}, // never reached the receiver: performed once, after the restart
-		{"after", 2},  // reached it, not recorded: performed again; the key deduplicates
-	} {
-		t.Run(tc.hook, func(t *testing.T) {
-			c, dir := crashSetup(t, crashHookEnv+"="+tc.hook)
-			c.start()
-			c.waitReady()
-			if code := post(c.addr, orderJSON("c-1", "order.created", "O1", 0, "unpaid"), nil); code != 202 {
-				t.Fatalf("POST: %d", code)
-			}
-			c.wait() // it killed itself at the action
-			if _, err := os.Stat(filepath.Join(dir, "marker")); err != nil {
-				t.Fatalf("automatd did not die at the action: %v\n%s", err, c.errs)
-			}
-			c.start()
-			c.waitReady()
-			log := c.quiesce(1, 1)
-			c.term()
-			id := "c-1/order/O1/welcome/0"
-			if n := outboxKeys(t, filepath.Join(dir, "outbox.jsonl"))[id]; n != tc.deliveries {
-				t.Errorf("the receiver got %s %d times, want %d", id, n, tc.deliveries)
-			}
-			done, cont := 0, 0
-			for _, e := range log {
-				if e.ActionID == id && e.State == store.Done {
-					done++
+	for _, st := range crashStores {
+		for _, tc := range []struct {
+			hook       string
+			deliveries int
+		}{
+			{"before", 1}, // never reached the receiver: performed once, after the restart
+			{"after", 2},  // reached it, not recorded: performed again; the key deduplicates
+		} {
+			t.Run(st.name+"/"+tc.hook, func(t *testing.T) {
+				c, dir := crashSetup(t, st.url(t), crashHookEnv+"="+tc.hook)
+				c.start()
+				c.waitReady()
+				if code := post([]string{c.addr}, orderJSON("c-1", "order.created", "O1", 0, "unpaid"), nil); code != 202 {
+					t.Fatalf("POST: %d", code)
 				}
-				if e.Kind == store.KindFired && e.Message != "" {
-					cont++
+				c.wait() // it killed itself at the action
+				if _, err := os.Stat(filepath.Join(dir, "marker")); err != nil {
+					t.Fatalf("automatd did not die at the action: %v\n%s", err, c.errs)
 				}
-			}
-			if done != 1 || cont != 1 {
-				t.Errorf("done %d times, continued %d times; want once each", done, cont)
-			}
-		})
+				c.start()
+				c.waitReady()
+				log := c.quiesce(1, 1)
+				c.term()
+				id := "c-1/order/O1/welcome/0"
+				if n := outboxKeys(t, filepath.Join(dir, "outbox.jsonl"))[id]; n != tc.deliveries {
+					t.Errorf("the receiver got %s %d times, want %d", id, n, tc.deliveries)
+				}
+				done, cont := 0, 0
+				for _, e := range log {
+					if e.ActionID == id && e.State == store.Done {
+						done++
+					}
+					if e.Kind == store.KindFired && e.Message != "" {
+						cont++
+					}
+				}
+				if done != 1 || cont != 1 {
+					t.Errorf("done %d times, continued %d times; want once each", done, cont)
+				}
+			})
+		}
 	}
 }

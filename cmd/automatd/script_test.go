@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/automat-rules/automat/internal/pgtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -24,10 +25,17 @@ func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {
 		os.Exit(crashChild())
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withCluster{m}, map[string]func(){
 		"automatd": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
+
+// withCluster runs the tests with pgtest's PostgreSQL cluster, started by
+// the first test that asks for a database and stopped at the end. The
+// processes testscript and the crash tests re-execute never start one.
+type withCluster struct{ m *testing.M }
+
+func (w withCluster) Run() int { return pgtest.Main(w.m) }
 
 // TestScripts runs the command-line tests in testdata/script. Each script
 // gets $ADDR, a free local address for the daemon to listen on.

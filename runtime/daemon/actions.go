@@ -158,11 +158,21 @@ func (w *actionWorker) loop() {
 		}
 		var todo []due
 		var next time.Time
+		// On a shared store, take no more than can be performed at once:
+		// a leased action waiting for a slot could outlive its lease and
+		// be taken by another daemon too.
+		limit := actionConcurrency + 64
+		if shared(d.store) {
+			limit = cap(w.sem) - len(w.sem)
+		}
 		epoch := w.claims.epoch()
 		err := d.store.Update(d.work, w.t.name, func(tx store.Tx) error {
 			todo, next = todo[:0], time.Time{}
+			if limit == 0 {
+				return nil // every slot busy; one that frees up wakes us
+			}
 			now := time.Now().UTC()
-			as, err := tx.DueActions(now, actionConcurrency+64)
+			as, err := tx.DueActions(now, limit)
 			if err != nil {
 				return err
 			}

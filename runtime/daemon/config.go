@@ -27,10 +27,12 @@ const (
 	DefaultMaxAttempts = 8
 	DefaultBackoff     = time.Second
 	DefaultMaxBackoff  = 10 * time.Minute
-	DefaultMaxBody     = 1 << 20
-	DefaultMaxBatch    = 1000
-	DefaultMaxDepth    = 64
-	minTokenLen        = 16
+	// DefaultActionTimeout bounds one attempt of an outside action.
+	DefaultActionTimeout = 30 * time.Second
+	DefaultMaxBody       = 1 << 20
+	DefaultMaxBatch      = 1000
+	DefaultMaxDepth      = 64
+	minTokenLen          = 16
 )
 
 // Config is the daemon's configuration. Its zero value is not valid: it
@@ -86,11 +88,16 @@ type TenantConfig struct {
 
 // RetryConfig is how outside actions are retried after a transient
 // failure: attempt n waits about Backoff·2ⁿ⁻¹ (with jitter, at most
-// MaxBackoff); after MaxAttempts attempts the action is dead.
+// MaxBackoff); after MaxAttempts attempts the action is dead. Timeout
+// bounds one attempt: a request that timed out may have reached the
+// receiver, so its action becomes unknown, not retried. On PostgreSQL it
+// also sets how long a daemon that died while performing an action holds
+// it (Timeout + 10 s) before another daemon takes it.
 type RetryConfig struct {
 	MaxAttempts int           `yaml:"max_attempts"`
 	Backoff     time.Duration `yaml:"backoff"`
 	MaxBackoff  time.Duration `yaml:"max_backoff"`
+	Timeout     time.Duration `yaml:"timeout"`
 }
 
 // LimitsConfig bounds a POST /v1/events request.
@@ -187,8 +194,14 @@ func (c *Config) Resolve(getenv Env) error {
 	if r.MaxBackoff == 0 {
 		r.MaxBackoff = DefaultMaxBackoff
 	}
+	if r.Timeout == 0 {
+		r.Timeout = DefaultActionTimeout
+	}
 	if r.MaxAttempts < 1 {
 		bad("retry.max_attempts", "want at least 1")
+	}
+	if r.Timeout < 0 {
+		bad("retry.timeout", "want a positive duration")
 	}
 	if r.Backoff < 0 || r.MaxBackoff < r.Backoff {
 		bad("retry", "want 0 < backoff <= max_backoff")

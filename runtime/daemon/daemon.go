@@ -34,6 +34,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +62,8 @@ type Options struct {
 	Watch time.Duration
 	// Grace bounds how long Stop waits for in-flight work; 0 is 30 s.
 	Grace time.Duration
-	// ActionTimeout bounds one attempt of an outside action; 0 is 30 s.
+	// ActionTimeout bounds one attempt of an outside action; 0 is the
+	// configuration's retry.timeout.
 	ActionTimeout time.Duration
 	// Rand returns a number in [0, 1) for backoff jitter; nil uses
 	// math/rand/v2.
@@ -83,6 +85,10 @@ type Daemon struct {
 	owns    bool // the daemon opened the store and closes it
 	tenants map[string]*tenant
 	order   []*tenant // in configuration order
+	// holder names the daemon to the others on a shared store: host and
+	// listen address, which no two live daemons share, so a restarted
+	// daemon takes its leases back at once.
+	holder  string
 	metrics *metrics
 
 	ready   atomic.Bool
@@ -111,9 +117,14 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		opts.Grace = 30 * time.Second
 	}
 	if opts.ActionTimeout <= 0 {
-		opts.ActionTimeout = 30 * time.Second
+		opts.ActionTimeout = cfg.Retry.Timeout
 	}
+	if opts.ActionTimeout <= 0 { // a Config not checked by Resolve
+		opts.ActionTimeout = DefaultActionTimeout
+	}
+	host, _ := os.Hostname()
 	d := &Daemon{
+		holder:  host + " " + cfg.Listen,
 		cfg:     cfg,
 		opts:    opts,
 		log:     opts.Logger,

@@ -4,6 +4,7 @@ package daemon
 // ticks of `on schedule` triggers.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
@@ -18,6 +19,17 @@ import (
 // spec's last tick is kept (a snapshot per spec, id = the spec). It has a
 // dot, so no ruleset can declare a record type of that name.
 const scheduleType = "automat.schedule"
+
+// scheduleLease is how long a daemon sharing its store with others leads
+// the schedule ticks of a tenant after its last tick: a killed leader is
+// replaced by another daemon at the first tick after that.
+const scheduleLease = 10 * time.Second
+
+// leader is a store shared by several daemons (pgstore): one of them at a
+// time, the holder of a lease, runs a tenant's schedule ticks.
+type leader interface {
+	TryLead(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+}
 
 type timers struct {
 	t      *tenant
@@ -150,6 +162,9 @@ func (tm *timers) catchUp() []tick {
 // fires twice for one tick.
 func (tm *timers) tick(spec string, at time.Time, note string) {
 	d := tm.t.d
+	if !tm.lead() {
+		return
+	}
 	ok, err := tm.claim(spec, at)
 	if err != nil || !ok {
 		if err != nil && d.work.Err() == nil {
@@ -180,6 +195,24 @@ func (tm *timers) tick(spec string, at time.Time, note string) {
 	}
 	log.Debug("schedule tick done", "took", time.Since(start))
 	signal(tm.t.inbox.wake)
+}
+
+// lead reports whether this daemon runs the tenant's ticks: always on a
+// store of its own; on a shared store while it holds the tenant's
+// schedule lease, renewed at each tick. The lease saves the other daemons
+// the work; the claim of each tick (claim) is what keeps a tick from
+// running twice, also when a paused leader's lease ran out meanwhile.
+func (tm *timers) lead() bool {
+	d := tm.t.d
+	l, ok := d.store.(leader)
+	if !ok || !shared(d.store) {
+		return true
+	}
+	lead, err := l.TryLead(d.work, "schedule/"+tm.t.name, d.holder, scheduleLease)
+	if err != nil && d.work.Err() == nil {
+		d.log.Error("renewing the schedule lease", "tenant", tm.t.name, "err", err)
+	}
+	return lead
 }
 
 // lastTick returns when spec last ticked (zero: never).

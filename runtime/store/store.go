@@ -66,7 +66,10 @@ type Tx interface {
 	// Pending returns up to limit events of the inbox that are not done,
 	// in the order they were accepted.
 	Pending(limit int) ([]*Event, error)
-	// PendingFor is Pending restricted to one record's events.
+	// PendingFor is Pending restricted to one record's events. On a
+	// store shared by several processes, calling it claims the record
+	// for the transaction, and it returns none while another
+	// transaction holds the claim (the events are taken later).
 	PendingFor(r Ref, limit int) ([]*Event, error)
 	// Done marks an inbox event processed (ErrNotFound for an unknown
 	// id).

@@ -20,8 +20,16 @@ const (
 	eventCols = `seq, id, type, at, record_type, record_id, data, depth, cause`
 	// Queue reads skip rows another daemon's transaction holds.
 	qPending   = `SELECT ` + eventCols + ` FROM events WHERE tenant = $1 AND NOT done ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`
-	qPendingOf = `SELECT ` + eventCols + ` FROM events
-		WHERE tenant = $1 AND record_type = $2 AND record_id = $3 AND NOT done ORDER BY seq LIMIT $4`
+	// A record's pending events are read by the transaction that
+	// processes the record's oldest one, and reading them claims the
+	// record (a transaction-scoped advisory lock on a hash of tenant and
+	// record): a second daemon that takes the same record meanwhile sees
+	// none and leaves them, instead of doing the work twice for
+	// SERIALIZABLE to roll one back. A CTE, because a volatile function
+	// in it is evaluated exactly once.
+	qPendingOf = `WITH claim AS (SELECT pg_try_advisory_xact_lock(hashtextextended($1 || chr(31) || $2 || chr(31) || $3, 0)) AS ok)
+		SELECT ` + eventCols + ` FROM events, claim
+		WHERE claim.ok AND tenant = $1 AND record_type = $2 AND record_id = $3 AND NOT done ORDER BY seq LIMIT $4`
 	qDone = `UPDATE events SET done = true, data = NULL WHERE tenant = $1 AND id = $2` // the snapshot keeps the data
 
 	snapshotCols = `record_type, record_id, data, at, event`
