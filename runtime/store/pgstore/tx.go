@@ -19,7 +19,7 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, id) DO NOTHING RETURNING seq`
 	eventCols = `seq, id, type, at, record_type, record_id, data, depth, cause`
 	// Queue reads skip rows another daemon's transaction holds.
-	qPending   = `SELECT ` + eventCols + ` FROM events WHERE tenant = $1 AND NOT done ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`
+	qPending = `SELECT ` + eventCols + ` FROM events WHERE tenant = $1 AND NOT done ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`
 	// A record's pending events are read by the transaction that
 	// processes the record's oldest one, and reading them claims the
 	// record (a transaction-scoped advisory lock on a hash of tenant and
