@@ -6,9 +6,11 @@
 // Transactions run at SERIALIZABLE isolation and are retried on a
 // serialization failure or deadlock, so the engine's read-modify-write of
 // a record's snapshot, once-ledger and runs is correct whichever daemon
-// runs it; the engine only processes the oldest pending event of a
-// record (runtime/engine), so two daemons that take the same record's
-// events serialize on them and each event runs once, in order. Queue
+// runs it. Reading a record's pending events (PendingFor) claims the
+// record with a transaction-scoped advisory lock, and the engine only
+// processes the oldest pending event of a record (runtime/engine), so
+// two daemons never work on one record at once and each event runs
+// once, in order. Queue
 // reads (Pending, DueRuns, DueActions) skip rows another transaction has
 // locked, so daemons do not wait on each other's work. TryLead gives one
 // daemon at a time the schedule ticks, with a lease that expires.
