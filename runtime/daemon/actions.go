@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/automat-rules/automat/runtime/engine"
 	"github.com/automat-rules/automat/runtime/store"
 )
 
@@ -128,15 +129,17 @@ type actionWorker struct {
 	wake chan struct{}
 	sem  chan struct{}
 
-	claims *claims
+	claims   *claims
+	outcomes *outcomes
 }
 
 func newActionWorker(t *tenant) *actionWorker {
 	return &actionWorker{
-		t:      t,
-		wake:   make(chan struct{}, 1),
-		sem:    make(chan struct{}, actionConcurrency),
-		claims: newClaims(),
+		t:        t,
+		wake:     make(chan struct{}, 1),
+		sem:      make(chan struct{}, actionConcurrency),
+		claims:   newClaims(),
+		outcomes: &outcomes{eng: func() *engine.Engine { return t.eng }},
 	}
 }
 
@@ -319,24 +322,25 @@ func (w *actionWorker) attempt(ctx context.Context, a *store.Action, rec json.Ra
 // go to the engine (which continues or stops the waiting run); a
 // transient failure with attempts left is scheduled again.
 func (w *actionWorker) record(ctx context.Context, a *store.Action, res Result, took time.Duration) error {
-	eng, m, retry := w.t.eng, w.t.d.metrics, &w.t.d.cfg.Retry
+	m, retry := w.t.d.metrics, &w.t.d.cfg.Retry
 	switch res.Class {
 	case OK:
 		result := res.Value
 		if result == nil {
 			result = res.Output
 		}
-		return eng.ActionDone(ctx, a.ID, result, took)
+		return w.outcomes.complete(ctx, engine.Outcome{ID: a.ID, State: store.Done, Result: result, Took: took})
 	case Permanent:
 		m.actionFail.WithLabelValues(w.t.name, a.Name, string(store.Failed)).Inc()
-		return eng.ActionFailed(ctx, a.ID, store.Failed, res.Err.Error(), took)
+		return w.outcomes.complete(ctx, engine.Outcome{ID: a.ID, State: store.Failed, Cause: res.Err.Error(), Took: took})
 	case Unknown:
 		m.actionFail.WithLabelValues(w.t.name, a.Name, string(store.Unknown)).Inc()
-		return eng.ActionFailed(ctx, a.ID, store.Unknown, res.Err.Error(), took)
+		return w.outcomes.complete(ctx, engine.Outcome{ID: a.ID, State: store.Unknown, Cause: res.Err.Error(), Took: took})
 	}
 	if a.Attempt+1 >= retry.MaxAttempts {
 		m.actionFail.WithLabelValues(w.t.name, a.Name, string(store.Dead)).Inc()
-		return eng.ActionFailed(ctx, a.ID, store.Dead, fmt.Sprintf("gave up after %d attempts: %v", a.Attempt+1, res.Err), took)
+		return w.outcomes.complete(ctx, engine.Outcome{ID: a.ID, State: store.Dead,
+			Cause: fmt.Sprintf("gave up after %d attempts: %v", a.Attempt+1, res.Err), Took: took})
 	}
 	m.actionFail.WithLabelValues(w.t.name, a.Name, "retry").Inc()
 	return w.t.d.store.Update(ctx, w.t.name, func(tx store.Tx) error {
