@@ -163,7 +163,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- d.Serve(sctx, ln) }()
-	defer func() { stop(); <-served }()
+	shutdown := sync.OnceValue(func() error { stop(); return <-served })
+	defer shutdown()
 	url := "http://" + ln.Addr().String() + "/v1/events"
 
 	perClient := requests(cfg)
@@ -215,6 +216,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("only %d of %d events processed after 10 minutes", processed.Load(), cfg.Events)
 	}
 	res.Total = time.Since(start)
+	// The last event's entry may be traced before the action entries of
+	// its own transaction: count them once the daemon has stopped.
+	if err := shutdown(); err != nil {
+		return nil, fmt.Errorf("automatd: %w", err)
+	}
 	res.Actions = actions.Load()
 	lat := slices.Concat(lats...)
 	slices.Sort(lat)
