@@ -138,6 +138,9 @@ func (e *Engine) update(ctx context.Context, fn func(j *job) error) error {
 func (e *Engine) Process(ctx context.Context, ev *store.Event) error {
 	rs := e.Ruleset()
 	return e.update(ctx, func(j *job) error {
+		if err := j.prefetch([]*store.Event{ev}); err != nil {
+			return err
+		}
 		if err := j.process(rs, ev); err != nil {
 			return fmt.Errorf("event %s: %w", ev.ID, err)
 		}
@@ -152,6 +155,9 @@ func (e *Engine) Process(ctx context.Context, ev *store.Event) error {
 func (e *Engine) ProcessBatch(ctx context.Context, evs []*store.Event) error {
 	rs := e.Ruleset()
 	return e.update(ctx, func(j *job) error {
+		if err := j.prefetch(evs); err != nil {
+			return err
+		}
 		for _, ev := range evs {
 			if err := j.process(rs, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.ID, err)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,22 @@ type origin struct {
 	event   string
 	trigger string
 	depth   int
+}
+
+// prefetch lets a store that can read ahead (store.Prefetcher) read
+// what processing evs will ask about their records.
+func (j *job) prefetch(evs []*store.Event) error {
+	p, ok := j.tx.(store.Prefetcher)
+	if !ok {
+		return nil
+	}
+	refs := make([]store.Ref, 0, len(evs))
+	for _, ev := range evs {
+		if !slices.Contains(refs, ev.Record) {
+			refs = append(refs, ev.Record)
+		}
+	}
+	return p.Prefetch(refs)
 }
 
 // process handles one event: snapshot, derived triggers, waits, rules.

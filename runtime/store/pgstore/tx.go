@@ -78,6 +78,7 @@ type tx struct {
 	tx     pgx.Tx
 	tenant string
 	writes *pgx.Batch
+	ahead  map[store.Ref]*ahead // see Prefetch
 }
 
 // queue defers a write whose outcome the caller does not read: the
@@ -183,6 +184,7 @@ func (x *tx) AddEvent(e *store.Event) (bool, error) {
 		return false, fmt.Errorf("pgstore: adding event %q: %w", e.ID, err)
 	}
 	e.Seq = seq
+	x.addedEvent(e.Record)
 	return true, nil
 }
 
@@ -201,11 +203,19 @@ func (x *tx) Pending(limit int) ([]*store.Event, error) {
 }
 
 func (x *tx) PendingFor(r store.Ref, limit int) ([]*store.Event, error) {
+	if evs, ok := x.pendingFor(r, limit); ok {
+		return evs, nil
+	}
 	rows, err := x.query(qPendingOf, x.tenant, r.Type, r.ID, limit)
 	return collect(rows, err, scanEvent)
 }
 
 func (x *tx) Done(id string) error {
+	if x.pendingKnown(id) {
+		// The event is there: no row count to wait for.
+		x.queue(qDone, x.tenant, id)
+		return nil
+	}
 	tag, err := x.exec(qDone, x.tenant, id)
 	if err != nil {
 		return err
@@ -228,6 +238,9 @@ func scanSnapshot(rows pgx.Rows) (*store.Snapshot, error) {
 }
 
 func (x *tx) Snapshot(r store.Ref) (*store.Snapshot, error) {
+	if s, ok := x.snapshot(r); ok {
+		return s, nil
+	}
 	rows, err := x.query(qSnapshot, x.tenant, r.Type, r.ID)
 	snaps, err := collect(rows, err, scanSnapshot)
 	if len(snaps) == 0 {
@@ -237,6 +250,7 @@ func (x *tx) Snapshot(r store.Ref) (*store.Snapshot, error) {
 }
 
 func (x *tx) PutSnapshot(s *store.Snapshot) error {
+	x.putSnapshot(s)
 	x.queue(qPutSnapshot, x.tenant, s.Ref.Type, s.Ref.ID, text(s.Data), micros(s.At), s.Event)
 	return nil
 }
@@ -275,6 +289,7 @@ func (x *tx) PutRun(r *store.Run) error {
 		d := micros(r.Due)
 		due = &d
 	}
+	x.changedRun(r.Record)
 	x.queue(qPutRun, x.tenant, r.ID, r.Rule, r.Version, r.Record.Type, r.Record.ID, r.Event, r.Trigger,
 		r.Depth, r.Next, text(r.Lets), string(r.State), due, r.Action, micros(r.Started))
 	return nil
@@ -293,11 +308,15 @@ func (x *tx) Run(id string) (*store.Run, error) {
 }
 
 func (x *tx) DeleteRun(id string) error {
+	x.deletedRun(id)
 	x.queue(qDeleteRun, x.tenant, id)
 	return nil
 }
 
 func (x *tx) RunsOf(r store.Ref) ([]*store.Run, error) {
+	if runs, ok := x.runsOf(r); ok {
+		return runs, nil
+	}
 	rows, err := x.query(qRunsOf, x.tenant, r.Type, r.ID)
 	return collect(rows, err, scanRun)
 }

@@ -167,6 +167,25 @@ func testPending(h *harness) {
 		return err
 	})
 	h.wantPending(s, "t", "b1", "a2", "c1", "a3")
+	// A transaction sees its own changes to a record's pending events.
+	h.view(s, "t", func(tx store.Tx) error {
+		want := func(what string, ids_ ...string) {
+			h.Helper()
+			p, err := tx.PendingFor(order1, 10)
+			h.must(err)
+			if got := ids(p); !equal(got, ids_) {
+				h.Errorf("PendingFor(order1) %s = %q, want %q", what, got, ids_)
+			}
+		}
+		want("before", "a2", "a3")
+		h.must(tx.Done("a2"))
+		want("after Done(a2)", "a3")
+		if _, err := tx.AddEvent(event("a9", order1, 0)); err != nil {
+			return err
+		}
+		want("after AddEvent(a9)", "a3", "a9")
+		return nil
+	})
 	if got := pendingFor(order2, 10); !equal(got, []string{"b1"}) {
 		h.Errorf("PendingFor(order2) after Done(b2) = %q", got)
 	}

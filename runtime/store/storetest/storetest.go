@@ -89,6 +89,94 @@ func Run(t *testing.T, f Factory) {
 			tt.fn(&harness{T: t, f: f, ctx: context.Background()})
 		})
 	}
+	if !readsAhead(t, f) {
+		return
+	}
+	// The same checks of the records' state, with every record read
+	// ahead (store.Prefetcher) before the transaction first reads or
+	// writes it: the answers must not change.
+	ahead := Factory{Open: func(t *testing.T) store.Store { return readAhead{f.Open(t)} }}
+	for _, tt := range tests {
+		switch tt.name {
+		case "Pending", "Snapshots", "ClaimOnce", "Runs", "DueRuns", "RefKeys", "TenantIsolation", "Rollback", "ConcurrentRecords":
+			t.Run("ReadAhead/"+tt.name, func(t *testing.T) {
+				tt.fn(&harness{T: t, f: ahead, ctx: context.Background()})
+			})
+		}
+	}
+}
+
+// readsAhead reports whether the transactions of f's stores implement
+// store.Prefetcher.
+func readsAhead(t *testing.T, f Factory) bool {
+	s := f.Open(t)
+	defer s.Close()
+	var ok bool
+	err := s.Update(context.Background(), "t", func(tx store.Tx) error {
+		_, ok = tx.(store.Prefetcher)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	return ok
+}
+
+// readAhead is a store whose transactions read a record ahead before
+// they first touch it, as the engine does before a batch.
+type readAhead struct{ store.Store }
+
+func (s readAhead) Update(ctx context.Context, tenant string, fn func(tx store.Tx) error) error {
+	return s.Store.Update(ctx, tenant, func(tx store.Tx) error {
+		return fn(aheadTx{tx, tx.(store.Prefetcher)})
+	})
+}
+
+type aheadTx struct {
+	store.Tx
+	p store.Prefetcher
+}
+
+func (x aheadTx) PendingFor(r store.Ref, limit int) ([]*store.Event, error) {
+	if err := x.p.Prefetch([]store.Ref{r}); err != nil {
+		return nil, err
+	}
+	return x.Tx.PendingFor(r, limit)
+}
+
+func (x aheadTx) Snapshot(r store.Ref) (*store.Snapshot, error) {
+	if err := x.p.Prefetch([]store.Ref{r}); err != nil {
+		return nil, err
+	}
+	return x.Tx.Snapshot(r)
+}
+
+func (x aheadTx) RunsOf(r store.Ref) ([]*store.Run, error) {
+	if err := x.p.Prefetch([]store.Ref{r}); err != nil {
+		return nil, err
+	}
+	return x.Tx.RunsOf(r)
+}
+
+func (x aheadTx) AddEvent(e *store.Event) (bool, error) {
+	if err := x.p.Prefetch([]store.Ref{e.Record}); err != nil {
+		return false, err
+	}
+	return x.Tx.AddEvent(e)
+}
+
+func (x aheadTx) PutSnapshot(s *store.Snapshot) error {
+	if err := x.p.Prefetch([]store.Ref{s.Ref}); err != nil {
+		return err
+	}
+	return x.Tx.PutSnapshot(s)
+}
+
+func (x aheadTx) PutRun(r *store.Run) error {
+	if err := x.p.Prefetch([]store.Ref{r.Record}); err != nil {
+		return err
+	}
+	return x.Tx.PutRun(r)
 }
 
 // harness opens stores for one subtest and closes them when it ends.
