@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/automat-rules/automat/compiler"
-	"github.com/automat-rules/automat/compiler/codegen"
 	"github.com/automat-rules/automat/runtime/engine"
 	"github.com/automat-rules/automat/runtime/store"
 	"github.com/automat-rules/automat/runtime/store/memstore"
@@ -38,17 +37,9 @@ func queuedActions(t *testing.T, n int) (*engine.Engine, *slowStore, []*store.Ac
   webhook(url: "https://hooks.example/x")
   log(text: "after {order.id}")
 `
-	pkg, diags := compiler.Check([]compiler.Source{{Name: "t.rules", Src: []byte(src)}}, compiler.Config{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	p, err := codegen.Compile(pkg)
+	rs, diags, err := engine.Compile([]compiler.Source{{Name: "t.rules", Src: []byte(src)}})
 	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := engine.NewRuleset(p)
-	if err != nil {
-		t.Fatal(err)
+		t.Fatal(err, diags)
 	}
 	ctx := context.Background()
 	mem := memstore.New()

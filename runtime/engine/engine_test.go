@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/automat-rules/automat/compiler"
-	"github.com/automat-rules/automat/compiler/codegen"
 	"github.com/automat-rules/automat/runtime/engine"
 	"github.com/automat-rules/automat/runtime/store"
 	"github.com/automat-rules/automat/runtime/store/memstore"
@@ -16,17 +15,9 @@ import (
 
 func ruleset(t testing.TB, src string) *engine.Ruleset {
 	t.Helper()
-	pkg, diags := compiler.Check([]compiler.Source{{Name: "t.rules", Src: []byte(src)}}, compiler.Config{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	p, err := codegen.Compile(pkg)
+	rs, diags, err := engine.Compile([]compiler.Source{{Name: "t.rules", Src: []byte(src)}})
 	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := engine.NewRuleset(p)
-	if err != nil {
-		t.Fatal(err)
+		t.Fatal(err, diags)
 	}
 	return rs
 }

@@ -152,6 +152,18 @@ func Load(paths ...string) (*Ruleset, diag.List, error) {
 	if len(srcs) == 0 {
 		return nil, nil, fmt.Errorf("no .rules files in %s", strings.Join(paths, ", "))
 	}
+	return compile(srcs, "the ruleset in "+strings.Join(paths, ", "))
+}
+
+// Compile compiles a ruleset from sources held in memory. Diagnostics are
+// returned when the ruleset has errors (the error then says how many);
+// warnings alone do not fail.
+func Compile(srcs []compiler.Source) (*Ruleset, diag.List, error) {
+	return compile(srcs, "the ruleset")
+}
+
+// compile is Compile; what names the ruleset in the error.
+func compile(srcs []compiler.Source, what string) (*Ruleset, diag.List, error) {
 	var diags diag.List
 	pkg, _ := compiler.Check(srcs, compiler.Config{Error: func(d diag.Diagnostic) { diags = append(diags, d) }})
 	diags.RemoveDuplicates()
@@ -162,7 +174,7 @@ func Load(paths ...string) (*Ruleset, diag.List, error) {
 				n++
 			}
 		}
-		return nil, diags, fmt.Errorf("the ruleset in %s has %d error(s)", strings.Join(paths, ", "), n)
+		return nil, diags, fmt.Errorf("%s has %d error(s)", what, n)
 	}
 	p, err := codegen.Compile(pkg)
 	if err != nil {
