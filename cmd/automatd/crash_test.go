@@ -636,12 +636,13 @@ func TestTwoDaemons(t *testing.T) {
 			lastGap = max(lastGap, g)
 		}
 	}
-	if len(v.ticks) < 3 || gap > 4*time.Second {
+	if len(v.ticks) < 3 || gap > 6*time.Second {
 		t.Errorf("%d ticks, longest gap %s while the daemons were killed and restarted: want one about every second", len(v.ticks), gap)
 	}
 	// Within the lease (10 s after the leader's last tick) and the next
-	// tick (1 s), with slack for a loaded machine.
-	if takeover == 0 || takeover > 13*time.Second || lastGap > 14*time.Second || !v.ticks[len(v.ticks)-1].After(killed) {
+	// tick (1 s), with slack for a loaded machine (CI runs other packages'
+	// tests at the same time).
+	if takeover == 0 || takeover > 15*time.Second || lastGap > 16*time.Second || !v.ticks[len(v.ticks)-1].After(killed) {
 		t.Errorf("the leader was killed: takeover after %s, gap %s, last tick %s", takeover, lastGap, v.ticks[len(v.ticks)-1])
 	}
 	t.Logf("%d events accepted for %d orders by two daemons killed %d times in turn; %d ticks, longest gap %s",
