@@ -167,9 +167,15 @@ func retryable(err error) bool {
 // Update implements store.Store: fn runs in a SERIALIZABLE transaction,
 // again after a serialization conflict.
 func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
+	return retry(ctx, func() error { return s.update(ctx, tenant, fn) })
+}
+
+// retry runs fn, a whole transaction, again after a serialization
+// conflict or a deadlock.
+func retry(ctx context.Context, fn func() error) error {
 	var err error
 	for attempt := 0; attempt < maxRetries; attempt++ {
-		if err = s.update(ctx, tenant, fn); !retryable(err) {
+		if err = fn(); !retryable(err) {
 			return err
 		}
 		// Back off a little, growing, so conflicting daemons spread out.
@@ -204,9 +210,24 @@ func (s *Store) update(ctx context.Context, tenant string, fn func(store.Tx) err
 }
 
 // Accept implements store.Store. Concurrent Accepts of one id: the second
-// waits for the first to commit and finds it there.
+// waits for the first to commit and finds it there. Two batches that
+// share ids in different orders can deadlock, each waiting for the
+// other's row; PostgreSQL cancels one, which is then accepted again.
 func (s *Store) Accept(ctx context.Context, tenant string, events []*store.Event) ([]bool, error) {
+	var fresh []bool
+	err := retry(ctx, func() (err error) {
+		fresh, err = s.accept(ctx, tenant, events)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+func (s *Store) accept(ctx context.Context, tenant string, events []*store.Event) ([]bool, error) {
 	fresh := make([]bool, len(events))
+	seqs := make([]int64, len(events)) // set on the events once committed
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(ptx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, e := range events {
@@ -223,12 +244,17 @@ func (s *Store) Accept(ctx context.Context, tenant string, events []*store.Event
 			if err != nil {
 				return fmt.Errorf("pgstore: accepting event %q: %w", e.ID, err)
 			}
-			fresh[i], e.Seq = true, seq
+			fresh[i], seqs[i] = true, seq
 		}
 		return res.Close()
 	})
 	if err != nil {
 		return nil, err
+	}
+	for i, e := range events {
+		if fresh[i] {
+			e.Seq = seqs[i]
+		}
 	}
 	return fresh, nil
 }
