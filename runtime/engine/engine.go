@@ -136,16 +136,7 @@ func (e *Engine) update(ctx context.Context, fn func(j *job) error) error {
 // Process processes one event of the inbox (accepted with Store.Accept or
 // produced by a chain) and marks it done, in one transaction.
 func (e *Engine) Process(ctx context.Context, ev *store.Event) error {
-	rs := e.Ruleset()
-	return e.update(ctx, func(j *job) error {
-		if err := j.prefetch([]*store.Event{ev}); err != nil {
-			return err
-		}
-		if err := j.process(rs, ev); err != nil {
-			return fmt.Errorf("event %s: %w", ev.ID, err)
-		}
-		return nil
-	})
+	return e.ProcessBatch(ctx, []*store.Event{ev})
 }
 
 // ProcessBatch processes several events of the inbox, in order, in one
