@@ -21,13 +21,13 @@ const prefetchPending = 64
 // ahead is what a transaction read ahead about one record. A nil slice
 // or false flag means "not known": the store is asked.
 type ahead struct {
-	pending     []*store.Event // not done, in order; complete when len < prefetchPending
+	pending     []*store.Event // not done, in order
 	pendingOK   bool
+	pendingFull bool // the read hit prefetchPending: there may be more
 	snap        *store.Snapshot
 	snapOK      bool
 	runs        []*store.Run
 	runsOK      bool
-	pendingFull bool // the read hit prefetchPending: there may be more
 }
 
 // Prefetch implements store.Prefetcher: one round trip reads, for every

@@ -86,8 +86,8 @@ type tx struct {
 // read and before commit. Measured on the load benchmark with one worker,
 // this doubles the events processed per second, since a processed event
 // is otherwise a dozen sequential round trips. Writes whose row count is
-// part of the store contract (Done, ClaimOnce, Enqueue, UpdateAction)
-// stay immediate.
+// part of the store contract (ClaimOnce, Enqueue, UpdateAction, and Done
+// of an event the read-ahead does not hold) stay immediate.
 func (x *tx) queue(sql string, args ...any) *pgx.QueuedQuery {
 	if x.writes == nil {
 		x.writes = &pgx.Batch{}
