@@ -192,7 +192,7 @@ func (s *Store) update(ctx context.Context, tenant string, fn func(store.Tx) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
@@ -225,35 +225,42 @@ func (s *Store) Accept(ctx context.Context, tenant string, events []*store.Event
 	return fresh, nil
 }
 
+// qAccept inserts a batch of events in one statement, in the batch's
+// order (seq grows with it); an id seen before, or earlier in the batch,
+// is not inserted again.
+const qAccept = `INSERT INTO events (tenant, id, type, at, record_type, record_id, data, depth, cause)
+	SELECT $1, id, type, at, rt, ri, data, depth, cause
+	FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[])
+		WITH ORDINALITY AS u(id, type, at, rt, ri, data, depth, cause, ord)
+	ORDER BY ord
+	ON CONFLICT (tenant, id) DO NOTHING RETURNING id, seq`
+
 func (s *Store) accept(ctx context.Context, tenant string, events []*store.Event) ([]bool, error) {
-	fresh := make([]bool, len(events))
-	seqs := make([]int64, len(events)) // set on the events once committed
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(ptx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for _, e := range events {
-			b.Queue(qAddEvent, tenant, e.ID, e.Type, micros(e.At), e.Record.Type, e.Record.ID, text(e.Data), e.Depth, e.Cause)
-		}
-		res := ptx.SendBatch(ctx, b)
-		defer res.Close()
-		for i, e := range events {
-			var seq int64
-			err := res.QueryRow().Scan(&seq)
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("pgstore: accepting event %q: %w", e.ID, err)
-			}
-			fresh[i], seqs[i] = true, seq
-		}
-		return res.Close()
+	n := len(events)
+	ids, types, rts, ris, causes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ats, data, depths := make([]int64, n), make([]*string, n), make([]int32, n)
+	for k, e := range events {
+		ids[k], types[k], ats[k], rts[k], ris[k] = e.ID, e.Type, micros(e.At), e.Record.Type, e.Record.ID
+		data[k], depths[k], causes[k] = text(e.Data), int32(e.Depth), e.Cause
+	}
+	seqOf := make(map[string]int64, n)
+	rows, err := s.pool.Query(ctx, qAccept, tenant, ids, types, ats, rts, ris, data, depths, causes)
+	_, err = collect(rows, err, func(r pgx.Rows) (struct{}, error) {
+		var id string
+		var seq int64
+		err := r.Scan(&id, &seq)
+		seqOf[id] = seq
+		return struct{}{}, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pgstore: accepting %d events: %w", n, err)
 	}
-	for i, e := range events {
-		if fresh[i] {
-			e.Seq = seqs[i]
+	// One statement is one transaction: committed once it returned.
+	fresh := make([]bool, n)
+	for k, e := range events {
+		if seq, ok := seqOf[e.ID]; ok {
+			fresh[k], e.Seq = true, seq
+			delete(seqOf, e.ID) // a repeat later in the batch is not fresh
 		}
 	}
 	return fresh, nil
