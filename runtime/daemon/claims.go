@@ -59,3 +59,10 @@ func (c *claims) finish(id string) int {
 	c.active--
 	return c.active
 }
+
+// inFlight returns how many items are in progress.
+func (c *claims) inFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.active
+}

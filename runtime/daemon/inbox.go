@@ -72,17 +72,46 @@ func (in *inbox) noteAccepted(ids []string, at time.Time) {
 // poll interval passed.
 func (in *inbox) dispatch() {
 	d := in.t.d
+	// The dispatcher pages through the inbox (after: the last event it
+	// read) and starts again from the front when it reached the end or
+	// a poll interval passed: the events left behind (their record was
+	// claimed by another daemon, or their turn had not come) are taken
+	// then, and a long inbox is not read from its front at every wake
+	// (on PostgreSQL that read grew with the done events not vacuumed
+	// yet: 17 ms per read in a 20,000-event backlog).
+	var after int64
+	front := time.Now()
 	for {
 		if d.stopping() {
 			return
+		}
+		if time.Since(front) >= d.opts.Poll {
+			after, front = 0, time.Now()
+		}
+		// At most window events in flight: a shard's queue never fills.
+		limit := window - in.claims.inFlight()
+		if limit < window/2 {
+			if !d.sleep(d.opts.Poll, in.wake) {
+				return
+			}
+			continue
 		}
 		var batch []*store.Event
 		epoch := in.claims.epoch()
 		err := d.store.Update(d.work, in.t.name, func(tx store.Tx) error {
 			var err error
-			batch, err = tx.Pending(window)
+			batch, err = tx.Pending(after, limit)
 			return err
 		})
+		switch {
+		case len(batch) == limit:
+			after = batch[len(batch)-1].Seq
+		case after > 0:
+			after, front = 0, time.Now()
+			if len(batch) == 0 {
+				continue // read the front now
+			}
+		}
 		if err != nil {
 			if d.work.Err() != nil {
 				return
@@ -112,14 +141,24 @@ func (in *inbox) shardOf(r store.Ref) int {
 }
 
 // shardBatch is how many events a shard processes in one transaction
-// when they queue up: one commit, one fsync of the embedded store.
-const shardBatch = 32
+// when they queue up: one commit for all. The embedded store has one
+// writer, which accepting events waits for, so its transactions stay
+// short (32: with 128, a 100-event request's p99 went from 107-147 to
+// 280 ms); PostgreSQL's writers run side by side, and larger batches
+// mean fewer statements per event (128: 2,000 -> 2,500 events/s).
+func (in *inbox) shardBatch() int {
+	if shared(in.t.d.store) {
+		return 128
+	}
+	return 32
+}
 
 // shard processes the events handed to it, in order, until Stop; the
 // events that queued up while it worked are processed together.
 func (in *inbox) shard(ch chan *store.Event) {
 	d := in.t.d
-	batch := make([]*store.Event, 0, shardBatch)
+	size := in.shardBatch()
+	batch := make([]*store.Event, 0, size)
 	for {
 		select {
 		case <-d.stop:
@@ -128,7 +167,7 @@ func (in *inbox) shard(ch chan *store.Event) {
 			batch = append(batch[:0], ev)
 		}
 	more:
-		for len(batch) < shardBatch {
+		for len(batch) < size {
 			select {
 			case ev := <-ch:
 				batch = append(batch, ev)

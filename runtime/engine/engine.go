@@ -168,7 +168,7 @@ func (e *Engine) Drain(ctx context.Context) (int, error) {
 		var batch []*store.Event
 		err := e.cfg.Store.Update(ctx, e.cfg.Tenant, func(tx store.Tx) error {
 			var err error
-			batch, err = tx.Pending(64)
+			batch, err = tx.Pending(0, 64)
 			return err
 		})
 		if err != nil || len(batch) == 0 {

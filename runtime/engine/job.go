@@ -28,6 +28,9 @@ type job struct {
 	tx   store.Tx
 	now  time.Time
 	logs []*store.LogEntry
+	// started holds the runs fire started in this job: until parked
+	// they are not stored, and ending one deletes nothing.
+	started map[string]bool
 }
 
 func (j *job) log(l *store.LogEntry) {
@@ -260,6 +263,10 @@ func (j *job) fire(rs *Ruleset, m *vm.Machine, i int, ref store.Ref, o origin, r
 		Depth:   o.depth,
 		Started: j.now,
 	}
+	if j.started == nil {
+		j.started = make(map[string]bool)
+	}
+	j.started[run.ID] = true
 	return j.exec(rs, m, i, run, env)
 }
 
@@ -289,6 +296,14 @@ func (j *job) stop(rs *Ruleset, run *store.Run, reason string) error {
 		name = rs.Prog.Rules[i].Display()
 	}
 	j.log(&store.LogEntry{Kind: store.KindStopped, Rule: name, Event: run.Event, Trigger: run.Trigger, Record: run.Record, Message: reason})
+	return j.end(run)
+}
+
+// end removes a run that finished or stopped, unless it was never stored.
+func (j *job) end(run *store.Run) error {
+	if j.started[run.ID] {
+		return nil
+	}
 	return j.tx.DeleteRun(run.ID)
 }
 
@@ -324,11 +339,12 @@ func (j *job) exec(rs *Ruleset, m *vm.Machine, i int, run *store.Run, env *vm.En
 		}
 		run.Next++
 	}
-	return j.tx.DeleteRun(run.ID)
+	return j.end(run)
 }
 
 // park stores a run that waits, with its let values.
 func (j *job) park(rs *Ruleset, run *store.Run, env *vm.Env) error {
+	delete(j.started, run.ID)
 	run.Lets = encodeLets(rs, env.Lets)
 	return j.tx.PutRun(run)
 }
@@ -413,7 +429,7 @@ func (j *job) call(rs *Ruleset, m *vm.Machine, i int, run *store.Run, st *byteco
 	switch rs.actions[st.Action] {
 	case note:
 		if !j.e.cfg.Inline {
-			if err := j.enqueue(id, run, a.Name, args, store.Done); err != nil {
+			if err := j.enqueue(id, run.ID, run, a.Name, args, store.Done); err != nil {
 				return false, err
 			}
 		}
@@ -433,16 +449,26 @@ func (j *job) call(rs *Ruleset, m *vm.Machine, i int, run *store.Run, st *byteco
 		entry.Message = msg
 	case external:
 		if !j.e.cfg.Inline {
-			if err := j.enqueue(id, run, a.Name, args, store.Pending); err != nil {
+			// The run waits for the action only if statements follow
+			// it: an action that ends the body is queued on its own,
+			// and its outcome is in its log entries.
+			last := run.Next == len(r.Body)-1 && st.Kind == bytecode.StmtCall
+			waiter := run.ID
+			if last {
+				waiter = ""
+			}
+			if err := j.enqueue(id, waiter, run, a.Name, args, store.Pending); err != nil {
 				return false, err
 			}
 			entry.State = store.Pending
 			entry.Attempt = 0
-			j.log(entry)
-			run.State = store.WaitAction
-			run.Action = id
-			run.Due = time.Time{}
-			return false, j.park(rs, run, env)
+			if !last {
+				j.log(entry)
+				run.State = store.WaitAction
+				run.Action = id
+				run.Due = time.Time{}
+				return false, j.park(rs, run, env)
+			}
 		}
 	}
 	j.log(entry)
@@ -452,8 +478,10 @@ func (j *job) call(rs *Ruleset, m *vm.Machine, i int, run *store.Run, st *byteco
 	return true, nil
 }
 
-func (j *job) enqueue(id string, run *store.Run, name string, args []byte, state store.ActionState) error {
-	return j.tx.Enqueue(&store.Action{ID: id, Run: run.ID, Rule: run.Rule, Event: run.Event, Trigger: run.Trigger,
+// enqueue queues action id of run; waiter is the id of the run that
+// waits for it, or "".
+func (j *job) enqueue(id, waiter string, run *store.Run, name string, args []byte, state store.ActionState) error {
+	return j.tx.Enqueue(&store.Action{ID: id, Run: waiter, Rule: run.Rule, Event: run.Event, Trigger: run.Trigger,
 		Record: run.Record, Name: name, Args: args, State: state, NextAt: j.now, Created: j.now, Updated: j.now})
 }
 

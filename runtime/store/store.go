@@ -73,9 +73,11 @@ type Tx interface {
 	// engine uses it for the events that record-changing actions
 	// produce. It reports false when the id was seen before.
 	AddEvent(e *Event) (fresh bool, err error)
-	// Pending returns up to limit events of the inbox that are not done,
-	// in the order they were accepted.
-	Pending(limit int) ([]*Event, error)
+	// Pending returns up to limit events of the inbox that are not done
+	// and were accepted after the event with Seq after (0: from the
+	// first), in the order they were accepted. A reader that pages with
+	// after does not read again, at every poll, the front of a long inbox.
+	Pending(after int64, limit int) ([]*Event, error)
 	// PendingFor is Pending restricted to one record's events. On a
 	// store shared by several processes, calling it claims the record
 	// for the transaction, and it returns none while another

@@ -87,7 +87,7 @@ func BenchmarkProcess(b *testing.B) {
 				}
 				b.StartTimer()
 				err := s.Update(ctx, "acme", func(tx store.Tx) error {
-					pending, err := tx.Pending(events)
+					pending, err := tx.Pending(0, events)
 					if err != nil {
 						return err
 					}

@@ -206,7 +206,7 @@ func checkAfterCrash(t *testing.T, path string, reported map[string]int, lastSeq
 	}
 	var seq int64
 	err := s.Update(context.Background(), "t", func(tx store.Tx) error {
-		events, err := tx.Pending(1 << 30)
+		events, err := tx.Pending(0, 1<<30)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func ExampleOpen() {
 	fmt.Println("accepted:", fresh, err)
 
 	err = s.Update(ctx, "acme", func(tx store.Tx) error {
-		pending, err := tx.Pending(10)
+		pending, err := tx.Pending(0, 10)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ const (
 	qAddEvent = `INSERT INTO events (tenant, id, type, at, record_type, record_id, data, depth, cause)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO NOTHING`
 	eventCols  = `seq, id, type, at, record_type, record_id, data, depth, cause`
-	qPending   = `SELECT ` + eventCols + ` FROM events WHERE tenant = ? AND done = 0 ORDER BY seq LIMIT ?`
+	qPending   = `SELECT ` + eventCols + ` FROM events WHERE tenant = ? AND done = 0 AND seq > ? ORDER BY seq LIMIT ?`
 	qPendingOf = `SELECT ` + eventCols + ` FROM events
 		WHERE tenant = ? AND record_type = ? AND record_id = ? AND done = 0 ORDER BY seq LIMIT ?`
 	qDone = `UPDATE events SET done = 1, data = NULL WHERE tenant = ? AND id = ?` // the snapshot keeps the data
@@ -185,8 +185,8 @@ func scanEvent(rows *sql.Rows) (*store.Event, error) {
 	return e, err
 }
 
-func (x *tx) Pending(limit int) ([]*store.Event, error) {
-	rows, err := x.query(qPending, x.tenant, limit)
+func (x *tx) Pending(after int64, limit int) ([]*store.Event, error) {
+	rows, err := x.query(qPending, x.tenant, after, limit)
 	return scanAll(rows, err, scanEvent)
 }
 

@@ -215,8 +215,8 @@ func (x *tx) AddEvent(e *store.Event) (bool, error) {
 	return true, nil
 }
 
-func (x *tx) Pending(limit int) ([]*store.Event, error) {
-	return x.pending(func(*store.Event) bool { return true }, limit), nil
+func (x *tx) Pending(after int64, limit int) ([]*store.Event, error) {
+	return x.pending(func(e *store.Event) bool { return e.Seq > after }, limit), nil
 }
 
 func (x *tx) PendingFor(r store.Ref, limit int) ([]*store.Event, error) {

@@ -127,7 +127,7 @@ rule "first" on order.updated when order.id is not null once do log(text: "first
 				var batch []*store.Event
 				if err := s.Update(ctx, "t", func(tx store.Tx) error {
 					var err error
-					batch, err = tx.Pending(8)
+					batch, err = tx.Pending(0, 8)
 					return err
 				}); err != nil {
 					errs <- err

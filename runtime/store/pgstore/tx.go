@@ -21,7 +21,7 @@ const (
 	// Pending locks nothing: the transaction that processes an event
 	// claims its record (PendingFor), and a dispatcher that reads an
 	// event another daemon is processing finds its record claimed.
-	qPending = `SELECT ` + eventCols + ` FROM events WHERE tenant = $1 AND NOT done ORDER BY tenant, seq LIMIT $2`
+	qPending = `SELECT ` + eventCols + ` FROM events WHERE tenant = $1 AND NOT done AND seq > $2 ORDER BY tenant, seq LIMIT $3`
 	// A record's pending events are read once its claim is held (see
 	// prefetch.go).
 	qPendingOf = `SELECT ` + eventCols + ` FROM events
@@ -192,8 +192,8 @@ func scanEvent(rows pgx.Rows) (*store.Event, error) {
 	return e, err
 }
 
-func (x *tx) Pending(limit int) ([]*store.Event, error) {
-	rows, err := x.query(qPending, x.tenant, limit)
+func (x *tx) Pending(after int64, limit int) ([]*store.Event, error) {
+	rows, err := x.query(qPending, x.tenant, after, limit)
 	return collect(rows, err, scanEvent)
 }
 

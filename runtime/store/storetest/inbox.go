@@ -25,7 +25,7 @@ func (h *harness) pending(s store.Store, tenant string, limit int) []*store.Even
 	var out []*store.Event
 	h.view(s, tenant, func(tx store.Tx) error {
 		var err error
-		out, err = tx.Pending(limit)
+		out, err = tx.Pending(0, limit)
 		return err
 	})
 	return out
@@ -122,7 +122,7 @@ func testPending(h *harness) {
 			}
 		}
 		// A transaction sees its own events.
-		p, err := tx.Pending(10)
+		p, err := tx.Pending(0, 10)
 		if got := ids(p); !equal(got, []string{"a1", "b1", "a2", "b2", "c1"}) {
 			h.Errorf("Pending inside the adding transaction: %q", got)
 		}
@@ -130,9 +130,24 @@ func testPending(h *harness) {
 	})
 	h.accept(s, "t", event("a3", order1, 0))
 	h.wantPending(s, "t", "a1", "b1", "a2", "b2", "c1", "a3")
-	if got := ids(h.pending(s, "t", 2)); !equal(got, []string{"a1", "b1"}) {
+	first2 := h.pending(s, "t", 2)
+	if got := ids(first2); !equal(got, []string{"a1", "b1"}) {
 		h.Errorf("Pending(2) = %q", got)
 	}
+	// Paging: after the second event, the rest; after the last, none.
+	h.view(s, "t", func(tx store.Tx) error {
+		p, err := tx.Pending(first2[1].Seq, 10)
+		if got := ids(p); !equal(got, []string{"a2", "b2", "c1", "a3"}) {
+			h.Errorf("Pending(after b1) = %q", got)
+		}
+		if err == nil && len(p) == 4 {
+			p, err = tx.Pending(p[3].Seq, 10)
+			if len(p) != 0 {
+				h.Errorf("Pending(after the last) = %q", ids(p))
+			}
+		}
+		return err
+	})
 	pendingFor := func(r store.Ref, limit int) []string {
 		var out []*store.Event
 		h.view(s, "t", func(tx store.Tx) error {
@@ -160,7 +175,7 @@ func testPending(h *harness) {
 		h.must(tx.Done("b2"))
 		h.must(tx.Done("b2")) // twice is fine
 		h.notFound("Done(unknown)", tx.Done("nope"))
-		p, err := tx.Pending(10)
+		p, err := tx.Pending(0, 10)
 		if got := ids(p); !equal(got, []string{"b1", "a2", "c1", "a3"}) {
 			h.Errorf("Pending inside the transaction that marked done: %q", got)
 		}

@@ -86,7 +86,7 @@ func testTenantIsolation(h *harness) {
 		if tx.Tenant() != "B" {
 			h.Errorf("Tenant() = %q, want B", tx.Tenant())
 		}
-		if p, err := tx.Pending(10); len(p) != 0 || err != nil {
+		if p, err := tx.Pending(0, 10); len(p) != 0 || err != nil {
 			h.Errorf("B: Pending = %q, %v", ids(p), err)
 		}
 		if p, err := tx.PendingFor(order1, 10); len(p) != 0 || err != nil {
