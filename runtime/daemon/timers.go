@@ -237,6 +237,9 @@ func (tm *timers) claim(spec string, at time.Time) (bool, error) {
 	claimed := false
 	err := tm.t.d.store.Update(tm.t.d.work, tm.t.name, func(tx store.Tx) error {
 		ref := store.Ref{Type: scheduleType, ID: spec}
+		if err := tx.Claim(ref); err != nil { // two daemons may claim one tick
+			return err
+		}
 		s, err := tx.Snapshot(ref)
 		if err != nil {
 			return err

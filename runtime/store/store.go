@@ -87,6 +87,13 @@ type Tx interface {
 	// id).
 	Done(eventID string) error
 
+	// Claim makes tx the only transaction working on a record until it
+	// ends, waiting while another holds it. A transaction that reads a
+	// record's snapshot to write it back changed claims the record first
+	// (PendingFor does, for the records whose events it processes); one
+	// that only reads does not need to. A store with a single writer has
+	// nothing to do.
+	Claim(r Ref) error
 	// Snapshot returns the last stored snapshot of a record, or nil.
 	Snapshot(r Ref) (*Snapshot, error)
 	// PutSnapshot stores a record's snapshot, replacing the last one.

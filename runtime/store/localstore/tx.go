@@ -217,6 +217,9 @@ func scanSnapshot(rows *sql.Rows) (*store.Snapshot, error) {
 	return s, err
 }
 
+// Claim implements store.Tx: SQLite has one writer at a time.
+func (x *tx) Claim(store.Ref) error { return nil }
+
 func (x *tx) Snapshot(r store.Ref) (*store.Snapshot, error) {
 	rows, err := x.query(qSnapshot, x.tenant, r.Type, r.ID)
 	snaps, err := scanAll(rows, err, scanSnapshot)

@@ -262,6 +262,9 @@ func (x *tx) Done(id string) error {
 	return nil
 }
 
+// Claim implements store.Tx: transactions run one at a time.
+func (x *tx) Claim(store.Ref) error { return nil }
+
 func (x *tx) Snapshot(r store.Ref) (*store.Snapshot, error) {
 	s := x.t.snaps[r]
 	if s == nil {

@@ -109,6 +109,9 @@ func (x *tx) claim(r store.Ref) {
 	x.claimed[r] = true
 }
 
+// Claim implements store.Tx.
+func (x *tx) Claim(r store.Ref) error { return x.waitClaim(r) }
+
 // waitClaim claims r, waiting while another transaction holds it.
 func (x *tx) waitClaim(r store.Ref) error {
 	if x.claimed[r] {

@@ -74,6 +74,7 @@ type tx struct {
 	tx      pgx.Tx
 	tenant  string
 	claimed map[store.Ref]bool // records this transaction holds
+	locked  map[string]bool    // actions read FOR UPDATE
 	w       writes             // see writes.go
 	ahead   map[store.Ref]*ahead
 }
@@ -240,11 +241,6 @@ func (x *tx) Snapshot(r store.Ref) (*store.Snapshot, error) {
 	if s, ok := x.snapshot(r); ok {
 		return s, nil
 	}
-	// A snapshot is read to be changed (or to decide on it): the record
-	// is claimed first, waiting for a transaction that holds it.
-	if err := x.waitClaim(r); err != nil {
-		return nil, err
-	}
 	rows, err := x.query(qSnapshot, x.tenant, r.Type, r.ID)
 	snaps, err := collect(rows, err, scanSnapshot)
 	if len(snaps) == 0 {
@@ -396,7 +392,7 @@ func (x *tx) Enqueue(a *store.Action) error {
 
 func (x *tx) Action(id string) (*store.Action, error) {
 	rows, err := x.query(qAction, x.tenant, id)
-	as, err := collect(rows, err, scanAction)
+	as, err := x.lockedActions(collect(rows, err, scanAction))
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +402,26 @@ func (x *tx) Action(id string) (*store.Action, error) {
 	return as[0], nil
 }
 
+// lockedActions notes actions read FOR UPDATE: they exist until the
+// transaction ends, so their updates need not wait for a row count.
+func (x *tx) lockedActions(as []*store.Action, err error) ([]*store.Action, error) {
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if x.locked == nil {
+			x.locked = make(map[string]bool)
+		}
+		x.locked[a.ID] = true
+	}
+	return as, nil
+}
+
 func (x *tx) UpdateAction(a *store.Action) error {
+	if x.locked[a.ID] {
+		x.w.updateAction(a)
+		return nil
+	}
 	tag, err := x.exec(qUpdateAction, a.Run, a.Rule, a.Event, a.Trigger, a.Record.Type, a.Record.ID,
 		a.Name, text(a.Args), string(a.State), a.Attempt, micros(a.NextAt), a.Error, text(a.Result),
 		micros(a.Created), micros(a.Updated), x.tenant, a.ID)
@@ -426,7 +441,7 @@ func (x *tx) Actions(state store.ActionState, limit int) ([]*store.Action, error
 
 func (x *tx) DueActions(now time.Time, limit int) ([]*store.Action, error) {
 	rows, err := x.query(qDueActions, x.tenant, micros(now), limit)
-	return collect(rows, err, scanAction)
+	return x.lockedActions(collect(rows, err, scanAction))
 }
 
 // The event log.

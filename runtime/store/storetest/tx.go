@@ -323,6 +323,9 @@ func testConcurrentRecords(h *harness) {
 	shared := store.Ref{Type: "order", ID: "shared"}
 	var wins atomic.Int32
 	bump := func(tx store.Tx, r store.Ref) error {
+		if err := tx.Claim(r); err != nil {
+			return err
+		}
 		snap, err := tx.Snapshot(r)
 		if err != nil {
 			return err
