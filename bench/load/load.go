@@ -71,6 +71,13 @@ type Config struct {
 	// at once; Batch how many events one request carries (0 or 1: one
 	// event per request, without the batch envelope).
 	Events, Clients, Batch int
+	// Rate, when set, is the events per second the clients send at
+	// (open loop): request k of client c is due at k·Clients+c request
+	// intervals after the start, and its latency counts from then, so a
+	// request that waited for a slow one before it is not measured as
+	// fast. 0: each client sends its next request when the last one
+	// returned (as fast as the daemon takes them).
+	Rate float64
 	// Workers is the daemon's inbox shards per tenant (0: the default).
 	Workers int
 	// Log, when set, receives the daemon's log.
@@ -171,6 +178,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res := &Result{Events: cfg.Events, Batch: cfg.Batch}
 	lats := make([][]time.Duration, cfg.Clients)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients}}
+	var interval time.Duration
+	if cfg.Rate > 0 {
+		interval = time.Duration(float64(cfg.Batch) / cfg.Rate * float64(time.Second))
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, cfg.Clients)
@@ -181,6 +192,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer wg.Done()
 			for i, b := range bodies {
 				t0 := time.Now()
+				if interval > 0 {
+					t0 = start.Add(time.Duration(i*cfg.Clients+c) * interval)
+					time.Sleep(time.Until(t0))
+				}
 				req, err := http.NewRequest("POST", url, bytes.NewReader(b))
 				if err != nil {
 					errs <- err

@@ -65,6 +65,23 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
+// BenchmarkSustained sends 100,000 events to automatd on PostgreSQL at
+// 10,000 events per second in batches of 100 (open loop: ten seconds of
+// requests due at fixed times, latency counted from then), the goal of
+// issue 7, and reports the rate accepted, the request latencies and the
+// rate processed end to end. It runs once whatever b.N.
+func BenchmarkSustained(b *testing.B) {
+	res, err := Run(context.Background(), Config{Store: pgtest.DSN(b), Events: 100_000, Clients: 8, Batch: 100, Rate: 10_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.Accepted(), "accepted_ev/s")
+	b.ReportMetric(res.Processed(), "processed_ev/s")
+	b.ReportMetric(float64(res.P50.Microseconds()), "p50_µs")
+	b.ReportMetric(float64(res.P99.Microseconds()), "p99_µs")
+	b.ReportMetric(float64(res.Max.Microseconds()), "max_µs")
+}
+
 // BenchmarkPgbench is the physical reference on the same cluster:
 // pgbench's transactions per second for single-row inserts of an event
 // (one committed INSERT of a JSON row per transaction, 8 clients) for 5

@@ -139,7 +139,7 @@ func newActionWorker(t *tenant) *actionWorker {
 		wake:     make(chan struct{}, 1),
 		sem:      make(chan struct{}, actionConcurrency),
 		claims:   newClaims(),
-		outcomes: &outcomes{eng: func() *engine.Engine { return t.eng }},
+		outcomes: &outcomes{eng: func() *engine.Engine { return t.eng }, yield: func() { t.d.intake.yield(t.d.stop) }},
 	}
 }
 
@@ -159,6 +159,7 @@ func (w *actionWorker) loop() {
 		if d.stopping() {
 			return
 		}
+		d.intake.yield(d.stop)
 		var todo []due
 		var next time.Time
 		// On a shared store, take no more than can be performed at once:

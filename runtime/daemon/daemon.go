@@ -90,6 +90,7 @@ type Daemon struct {
 	// daemon takes its leases back at once.
 	holder  string
 	metrics *metrics
+	intake  *intake // event requests in flight, which workers let go first
 
 	ready   atomic.Bool
 	started atomic.Bool
@@ -130,6 +131,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		log:     opts.Logger,
 		tenants: make(map[string]*tenant),
 		metrics: newMetrics(),
+		intake:  newIntake(),
 		stop:    make(chan struct{}),
 	}
 	d.work, d.cancel = context.WithCancel(context.WithoutCancel(ctx))

@@ -164,6 +164,8 @@ func writeAPIError(w http.ResponseWriter, err *apiError) {
 // and stores them all in one transaction; 202 means they are durable.
 func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request, t *tenant) {
 	start := time.Now()
+	d.intake.begin()
+	defer d.intake.end()
 	lim := d.cfg.Limits
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, lim.MaxBody))
 	if err != nil {

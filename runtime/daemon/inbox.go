@@ -96,6 +96,7 @@ func (in *inbox) dispatch() {
 			}
 			continue
 		}
+		d.intake.yield(d.stop)
 		var batch []*store.Event
 		epoch := in.claims.epoch()
 		err := d.store.Update(d.work, in.t.name, func(tx store.Tx) error {
@@ -148,7 +149,7 @@ func (in *inbox) shardOf(r store.Ref) int {
 // mean fewer statements per event (128: 2,000 -> 2,500 events/s).
 func (in *inbox) shardBatch() int {
 	if shared(in.t.d.store) {
-		return 128
+		return 64
 	}
 	return 32
 }
@@ -166,8 +167,13 @@ func (in *inbox) shard(ch chan *store.Event) {
 		case ev := <-ch:
 			batch = append(batch[:0], ev)
 		}
+		d.intake.yield(d.stop) // the events that queue meanwhile join the batch
+		limit := size
+		if d.intake.busy() {
+			limit = min(size, busyBatch)
+		}
 	more:
-		for len(batch) < size {
+		for len(batch) < limit {
 			select {
 			case ev := <-ch:
 				batch = append(batch, ev)
@@ -175,10 +181,11 @@ func (in *inbox) shard(ch chan *store.Event) {
 				break more
 			}
 		}
-		if d.stopping() {
+		if d.stopping() || !d.intake.enter(d.stop) {
 			return
 		}
 		in.handleBatch(batch)
+		d.intake.leave()
 		for _, ev := range batch {
 			active := in.claims.finish(ev.ID)
 			in.mu.Lock()

@@ -19,6 +19,7 @@ import (
 // commit that took theirs. No goroutine of its own, so nothing to stop.
 type outcomes struct {
 	eng    func() *engine.Engine
+	yield  func() // before a commit (nil: none); see intake.go
 	mu     sync.Mutex
 	queue  []*pendingOutcome
 	active bool // a caller is committing
@@ -42,6 +43,11 @@ func (c *outcomes) complete(ctx context.Context, o engine.Outcome) error {
 	}
 	c.active = true
 	for len(c.queue) > 0 {
+		if c.yield != nil {
+			c.mu.Unlock()
+			c.yield() // the outcomes that come meanwhile join the group
+			c.mu.Lock()
+		}
 		group := c.queue
 		c.queue = nil
 		c.mu.Unlock()

@@ -3,17 +3,26 @@
 // (SPEC §2.2). It passes the same conformance suite (storetest) as the
 // embedded store.
 //
-// Transactions run at SERIALIZABLE isolation and are retried on a
-// serialization failure or deadlock, so the engine's read-modify-write of
-// a record's snapshot, once-ledger and runs is correct whichever daemon
-// runs it. Reading a record's pending events (PendingFor) claims the
-// record with a transaction-scoped advisory lock, and the engine only
-// processes the oldest pending event of a record (runtime/engine), so
-// two daemons never work on one record at once and each event runs
-// once, in order. Queue
-// reads (Pending, DueRuns, DueActions) skip rows another transaction has
-// locked, so daemons do not wait on each other's work. TryLead gives one
-// daemon at a time the schedule ticks, with a lease that expires.
+// Transactions run at READ COMMITTED, made safe by claims and row locks
+// rather than by SERIALIZABLE (whose false conflicts made about half of
+// the event-processing transactions run twice). A record is claimed with
+// a transaction-scoped advisory lock, always in a statement of its own
+// before the record is read, so that the reads see what the previous
+// holder committed: PendingFor and Prefetch claim the records whose
+// events a transaction processes (skipping those another holds), Claim,
+// ClaimOnce and Enqueue wait for theirs. Runs and actions are read FOR
+// UPDATE (a record's runs SKIP LOCKED); the once-ledger, sequences and
+// the inbox rely on INSERT ... ON CONFLICT and row locks. The engine
+// only processes the oldest pending event of a record, so a record's
+// events run once, in order, whichever daemon takes them. Queue reads
+// (DueRuns, DueActions) skip rows another transaction has locked. A
+// transaction is retried after a deadlock. TryLead gives one daemon at a
+// time the schedule ticks, with a lease that expires.
+//
+// Writes whose outcome is not read are sent set-based (unnest of arrays),
+// a few statements per round trip, before the next read or the commit
+// (writes.go); what a batch of events will read about its records is
+// read ahead in one round trip (prefetch.go).
 //
 // Schema changes are numbered SQL files (migrations/), applied in order
 // under an advisory lock, each in its own transaction, recorded in
@@ -45,8 +54,8 @@ var migrationFS embed.FS
 // daemons starting at once.
 const migrationLock = 0x6175746f6d6174 // "automat"
 
-// maxRetries bounds the retries of a transaction that lost a
-// serialization conflict.
+// maxRetries bounds the retries of a transaction that was cancelled as
+// a deadlock victim (or, on a session set to SERIALIZABLE, a conflict).
 const maxRetries = 30
 
 // Store is a store.Store on a PostgreSQL database.
@@ -173,8 +182,8 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// Update implements store.Store: fn runs in a SERIALIZABLE transaction,
-// again after a serialization conflict.
+// Update implements store.Store: fn runs in a READ COMMITTED transaction,
+// again after a deadlock.
 func (s *Store) Update(ctx context.Context, tenant string, fn func(store.Tx) error) error {
 	return retry(ctx, func() error { return s.update(ctx, tenant, fn) })
 }

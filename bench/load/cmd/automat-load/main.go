@@ -23,6 +23,7 @@ func main() {
 	batches := flag.String("batch", "1,100", "events per request, one run per comma-separated value (1: single events)")
 	storeURL := flag.String("store", "", "store URL (default: a new SQLite file per run)")
 	workers := flag.Int("workers", 0, "inbox shards (default: the daemon's)")
+	rate := flag.Float64("rate", 0, "events per second to send at (open loop; default: as fast as the daemon takes them)")
 	flag.Parse()
 	for _, b := range strings.Split(*batches, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(b))
@@ -30,7 +31,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "automat-load: -batch %q: want positive numbers\n", *batches)
 			os.Exit(2)
 		}
-		res, err := load.Run(context.Background(), load.Config{Store: *storeURL, Events: *events, Clients: *clients, Batch: n, Workers: *workers, Log: os.Stderr})
+		res, err := load.Run(context.Background(), load.Config{Store: *storeURL, Events: *events, Clients: *clients, Batch: n, Workers: *workers, Rate: *rate, Log: os.Stderr})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "automat-load: %v\n", err)
 			os.Exit(1)
