@@ -227,9 +227,10 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 	if trimmed[0] != '{' {
 		return nil, false, badRequest("", `want a JSON object: one event or {"events": [...]}`)
 	}
-	if !json.Valid(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
+	// One pass checks the syntax and splits the object (an event or a
+	// batch) into its fields.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return nil, false, badRequest("", "malformed JSON at byte %d: %v", se.Offset, err)
@@ -238,8 +239,7 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 	}
 	var items []json.RawMessage
 	prefix := func(int) string { return "" }
-	var top map[string]json.RawMessage
-	batch := json.Unmarshal(body, &top) == nil && top["events"] != nil
+	batch := top["events"] != nil
 	if batch {
 		for k := range top {
 			if k != "events" {
