@@ -118,7 +118,9 @@ rule "first" on order.updated when order.id is not null once do log(text: "first
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	for _, s := range []*pgstore.Store{a, b} {
+	// Engine a processes event by event, b a batch at a time (as the
+	// daemon's workers do): the batch's records are claimed together.
+	for k, s := range []*pgstore.Store{a, b} {
 		e := engine.New(rs, engine.Config{Store: s, Tenant: "t"})
 		wg.Add(1)
 		go func() {
@@ -135,6 +137,13 @@ rule "first" on order.updated when order.id is not null once do log(text: "first
 				}
 				if len(batch) == 0 {
 					return
+				}
+				if k == 1 {
+					if err := e.ProcessBatch(ctx, batch); err != nil {
+						errs <- err
+						return
+					}
+					continue
 				}
 				for _, ev := range batch {
 					if err := e.Process(ctx, ev); err != nil {
