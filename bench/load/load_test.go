@@ -56,10 +56,7 @@ func BenchmarkIngest(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ReportMetric(res.Accepted(), "accepted_ev/s")
-				b.ReportMetric(res.Processed(), "processed_ev/s")
-				b.ReportMetric(float64(res.P50.Microseconds()), "p50_µs")
-				b.ReportMetric(float64(res.P99.Microseconds()), "p99_µs")
+				report(b, res)
 			})
 		}
 	}
@@ -75,11 +72,16 @@ func BenchmarkSustained(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	report(b, res)
+	b.ReportMetric(float64(res.Max.Microseconds()), "max_µs")
+}
+
+// report reports a run's rates and request latencies.
+func report(b *testing.B, res *Result) {
 	b.ReportMetric(res.Accepted(), "accepted_ev/s")
 	b.ReportMetric(res.Processed(), "processed_ev/s")
 	b.ReportMetric(float64(res.P50.Microseconds()), "p50_µs")
 	b.ReportMetric(float64(res.P99.Microseconds()), "p99_µs")
-	b.ReportMetric(float64(res.Max.Microseconds()), "max_µs")
 }
 
 // BenchmarkPgbench is the physical reference on the same cluster:

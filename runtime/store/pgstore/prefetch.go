@@ -36,9 +36,10 @@ const (
 	byRecord     = `FROM unnest($2::text[], $3::text[]) AS r(t, i) CROSS JOIN LATERAL (SELECT `
 	onRecord     = ` WHERE tenant = $1 AND record_type = r.t AND record_id = r.i`
 	qSnapshotsOf = `SELECT x.* ` + byRecord + snapshotCols + ` FROM snapshots` + onRecord + `) x`
-	qOnceOf      = `SELECT x.* ` + byRecord + `record_type, record_id, rule, key FROM once` + onRecord + `) x`
-	qActionsOf   = `SELECT x.* ` + byRecord + `record_type, record_id, id FROM actions` + onRecord + `) x`
-	qRunsOfMany  = `SELECT x.* ` + byRecord + runCols + ` FROM runs` + onRecord + ` ORDER BY pos ` + runLock + `) x`
+	// A record's once-claims and action ids, as (type, id, key).
+	qOnceOf     = `SELECT x.* ` + byRecord + `record_type, record_id, rule, key FROM once` + onRecord + `) x`
+	qActionsOf  = `SELECT x.* ` + byRecord + `record_type, record_id, id FROM actions` + onRecord + `) x`
+	qRunsOfMany = `SELECT x.* ` + byRecord + runCols + ` FROM runs` + onRecord + ` ORDER BY pos ` + runLock + `) x`
 )
 
 // prefetchPending is how many pending events of a record the read-ahead
@@ -158,76 +159,79 @@ func (x *tx) Prefetch(refs []store.Ref) error {
 	}
 	types, ids := refColumns(held)
 	b := &pgx.Batch{}
-	b.Queue(qPendingOfMany, x.tenant, types, ids, prefetchPending).Query(func(rows pgx.Rows) error {
-		evs, err := collect(rows, nil, scanEvent)
-		if err != nil {
-			return err
-		}
-		for _, e := range evs {
-			a := byRef[e.Record]
-			a.pending = append(a.pending, e)
-		}
+	b.Queue(qPendingOfMany, x.tenant, types, ids, prefetchPending).Query(each(scanEvent, func(e *store.Event) {
+		a := byRef[e.Record]
+		a.pending = append(a.pending, e)
+	}, func() {
 		for _, r := range held {
 			a := byRef[r]
 			a.pendingOK, a.pendingFull = true, len(a.pending) == prefetchPending
 		}
-		return nil
-	})
-	b.Queue(qSnapshotsOf, x.tenant, types, ids).Query(func(rows pgx.Rows) error {
-		snaps, err := collect(rows, nil, scanSnapshot)
-		if err != nil {
-			return err
-		}
-		for _, s := range snaps {
-			byRef[s.Ref].snap = s
-		}
+	}))
+	b.Queue(qSnapshotsOf, x.tenant, types, ids).Query(each(scanSnapshot, func(s *store.Snapshot) {
+		byRef[s.Ref].snap = s
+	}, func() {
 		for _, r := range held {
 			byRef[r].snapOK = true
 		}
-		return nil
-	})
-	b.Queue(qRunsOfMany, x.tenant, types, ids).Query(func(rows pgx.Rows) error {
-		runs, err := collect(rows, nil, scanRun)
-		if err != nil {
-			return err
-		}
-		for _, run := range runs {
-			a := byRef[run.Record]
-			a.runs = append(a.runs, run)
-		}
+	}))
+	b.Queue(qRunsOfMany, x.tenant, types, ids).Query(each(scanRun, func(run *store.Run) {
+		a := byRef[run.Record]
+		a.runs = append(a.runs, run)
+	}, func() {
 		for _, r := range held {
 			byRef[r].runsOK = true
 		}
-		return nil
-	})
-	b.Queue(qOnceOf, x.tenant, types, ids).Query(func(rows pgx.Rows) error {
-		for _, r := range held {
-			byRef[r].once = make(map[string]bool)
-		}
-		_, err := collect(rows, nil, func(row pgx.Rows) (struct{}, error) {
-			var r store.Ref
-			var rule, key string
-			err := row.Scan(&r.Type, &r.ID, &rule, &key)
-			byRef[r].once[rule+"\x00"+key] = true
-			return struct{}{}, err
-		})
-		return err
-	})
-	b.Queue(qActionsOf, x.tenant, types, ids).Query(func(rows pgx.Rows) error {
-		for _, r := range held {
-			byRef[r].actions = make(map[string]bool)
-		}
-		_, err := collect(rows, nil, func(row pgx.Rows) (struct{}, error) {
-			var r store.Ref
-			var id string
-			err := row.Scan(&r.Type, &r.ID, &id)
-			byRef[r].actions[id] = true
-			return struct{}{}, err
-		})
-		return err
-	})
+	}))
+	for _, r := range held {
+		byRef[r].once, byRef[r].actions = make(map[string]bool), make(map[string]bool)
+	}
+	b.Queue(qOnceOf, x.tenant, types, ids).Query(each(scanOnceKey, func(k refKey) {
+		byRef[k.ref].once[k.key] = true
+	}, func() {}))
+	b.Queue(qActionsOf, x.tenant, types, ids).Query(each(scanKey, func(k refKey) {
+		byRef[k.ref].actions[k.key] = true
+	}, func() {}))
 	return x.send(b)
 }
+
+// each returns a batch query's handler: every row scanned goes to f,
+// then done runs.
+func each[T any](scan func(pgx.Rows) (T, error), f func(T), done func()) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		vs, err := collect(rows, nil, scan)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			f(v)
+		}
+		done()
+		return nil
+	}
+}
+
+// refKey is a key of a record's rows (a once-claim, an action id).
+type refKey struct {
+	ref store.Ref
+	key string
+}
+
+func scanKey(rows pgx.Rows) (refKey, error) {
+	var k refKey
+	return k, rows.Scan(&k.ref.Type, &k.ref.ID, &k.key)
+}
+
+// scanOnceKey reads a once-claim as the key claimOnce looks for.
+func scanOnceKey(rows pgx.Rows) (refKey, error) {
+	var k refKey
+	var rule, key string
+	err := rows.Scan(&k.ref.Type, &k.ref.ID, &rule, &key)
+	k.key = onceKey(rule, key)
+	return k, err
+}
+
+func onceKey(rule, key string) string { return rule + "\x00" + key }
 
 // claimOnce answers ClaimOnce from the read-ahead, if it can, and
 // records the claim.
@@ -236,7 +240,7 @@ func (x *tx) claimOnce(rule string, r store.Ref, key string) (first, ok bool) {
 	if a == nil || a.once == nil {
 		return false, false
 	}
-	k := rule + "\x00" + key
+	k := onceKey(rule, key)
 	if a.once[k] {
 		return false, true
 	}

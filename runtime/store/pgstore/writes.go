@@ -63,50 +63,50 @@ const (
 // same row replaces an earlier one (rows are keyed), so the statements
 // can go in any order.
 type writes struct {
-	snaps    []*store.Snapshot
-	snapAt   map[store.Ref]int // index in snaps
-	runs     []*store.Run      // nil: deleted
-	runIDs   []string
-	runAt    map[string]int // index in runs
+	snaps    keyed[store.Ref, *store.Snapshot]
+	runs     keyed[string, *store.Run] // nil: deleted
 	done     []string
 	once     []onceRow
-	actions  []*store.Action // to insert
-	updates  []*store.Action // to update (they exist: locked)
-	updateAt map[string]int  // index in updates
+	actions  []*store.Action              // to insert
+	updates  keyed[string, *store.Action] // to update (they exist: locked)
 	logs     []*store.LogEntry
 	logsJSON []*string // the clauses of logs, encoded
 }
 
+// keyed is rows in the order first written, a later write of a key
+// replacing the earlier one.
+type keyed[K comparable, V any] struct {
+	keys []K
+	vals []V
+	at   map[K]int // index in keys and vals
+}
+
+func (k *keyed[K, V]) put(key K, v V) {
+	if i, ok := k.at[key]; ok {
+		k.vals[i] = v
+		return
+	}
+	if k.at == nil {
+		k.at = make(map[K]int)
+	}
+	k.at[key] = len(k.keys)
+	k.keys, k.vals = append(k.keys, key), append(k.vals, v)
+}
+
 func (w *writes) empty() bool {
-	return len(w.snaps) == 0 && len(w.runs) == 0 && len(w.done) == 0 && len(w.logs) == 0 &&
-		len(w.once) == 0 && len(w.actions) == 0 && len(w.updates) == 0
+	return len(w.snaps.keys) == 0 && len(w.runs.keys) == 0 && len(w.done) == 0 && len(w.logs) == 0 &&
+		len(w.once) == 0 && len(w.actions) == 0 && len(w.updates.keys) == 0
 }
 
 func (w *writes) putSnapshot(s *store.Snapshot) {
 	c := *s
-	if i, ok := w.snapAt[s.Ref]; ok {
-		w.snaps[i] = &c
-		return
-	}
-	if w.snapAt == nil {
-		w.snapAt = make(map[store.Ref]int)
-	}
-	w.snapAt[s.Ref] = len(w.snaps)
-	w.snaps = append(w.snaps, &c)
+	w.snaps.put(s.Ref, &c)
 }
 
 // updateAction queues the update of an action known to exist.
 func (w *writes) updateAction(a *store.Action) {
 	c := *a
-	if i, ok := w.updateAt[a.ID]; ok {
-		w.updates[i] = &c
-		return
-	}
-	if w.updateAt == nil {
-		w.updateAt = make(map[string]int)
-	}
-	w.updateAt[a.ID] = len(w.updates)
-	w.updates = append(w.updates, &c)
+	w.updates.put(a.ID, &c)
 }
 
 // putRun stores run, or deletes the run called id when run is nil.
@@ -115,16 +115,7 @@ func (w *writes) putRun(id string, run *store.Run) {
 		c := *run
 		run = &c
 	}
-	if i, ok := w.runAt[id]; ok {
-		w.runs[i] = run
-		return
-	}
-	if w.runAt == nil {
-		w.runAt = make(map[string]int)
-	}
-	w.runAt[id] = len(w.runs)
-	w.runs = append(w.runs, run)
-	w.runIDs = append(w.runIDs, id)
+	w.runs.put(id, run)
 }
 
 func (w *writes) appendLog(entries []*store.LogEntry) error {
@@ -146,19 +137,18 @@ func (w *writes) appendLog(entries []*store.LogEntry) error {
 
 // queue adds the statements of w to b, and empties w.
 func (w *writes) queue(b *pgx.Batch, tenant string) {
-	if len(w.snaps) > 0 {
-		n := len(w.snaps)
+	if n := len(w.snaps.vals); n > 0 {
 		ts, ids, data, ats, evs := make([]string, n), make([]string, n), make([]*string, n), make([]int64, n), make([]string, n)
-		for k, s := range w.snaps {
+		for k, s := range w.snaps.vals {
 			ts[k], ids[k], data[k], ats[k], evs[k] = s.Ref.Type, s.Ref.ID, text(s.Data), micros(s.At), s.Event
 		}
 		b.Queue(qPutSnapshots, tenant, ts, ids, data, ats, evs)
 	}
 	var deleted []string
 	var c runColumns
-	for k, run := range w.runs {
+	for k, run := range w.runs.vals {
 		if run == nil {
-			deleted = append(deleted, w.runIDs[k])
+			deleted = append(deleted, w.runs.keys[k])
 			continue
 		}
 		c.add(run)
@@ -205,13 +195,13 @@ func (w *writes) queue(b *pgx.Batch, tenant string) {
 			return nil
 		})
 	}
-	if len(w.updates) == 1 { // the usual lease or outcome: a plain statement plans faster
-		a := w.updates[0]
+	if len(w.updates.vals) == 1 { // the usual lease or outcome: a plain statement plans faster
+		a := w.updates.vals[0]
 		b.Queue(qUpdateAction, a.Run, a.Rule, a.Event, a.Trigger, a.Record.Type, a.Record.ID, a.Name, text(a.Args),
 			string(a.State), a.Attempt, micros(a.NextAt), a.Error, text(a.Result), micros(a.Created), micros(a.Updated), tenant, a.ID)
-	} else if len(w.updates) > 1 {
+	} else if len(w.updates.vals) > 1 {
 		var c actionColumns
-		for _, a := range w.updates {
+		for _, a := range w.updates.vals {
 			c.add(a)
 		}
 		b.Queue(qUpdateActions, tenant, c.id, c.run, c.rule, c.event, c.trigger, c.rt, c.ri, c.name, c.args, c.state,
