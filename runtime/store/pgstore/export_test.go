@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 
+	"github.com/automat-rules/automat/runtime/store"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -16,4 +17,18 @@ func ExecForTest(ctx context.Context, dsn, sql string) error {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, sql)
 	return err
+}
+
+// RowsReadForTest returns how many rows the transaction tx has read so
+// far from table and its indexes (heap rows of sequential scans plus
+// index entries), from PostgreSQL's per-transaction statistics.
+func RowsReadForTest(stx store.Tx, table string) (int64, error) {
+	x := stx.(*tx)
+	if err := x.flush(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := x.tx.QueryRow(x.ctx, `SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(oid)), 0)::bigint FROM pg_class
+		WHERE oid = $1::regclass OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = $1::regclass)`, table).Scan(&n)
+	return n, err
 }

@@ -194,8 +194,20 @@ func scanEvent(rows pgx.Rows) (*store.Event, error) {
 }
 
 func (x *tx) Pending(after int64, limit int) ([]*store.Event, error) {
-	rows, err := x.query(qPending, x.tenant, after, limit)
-	return collect(rows, err, scanEvent)
+	// Sorting is switched off for the read, in the same round trip: the
+	// pending events are read in the order of their index. The planner
+	// otherwise sorts the whole backlog when its statistics still count
+	// the few rows the table had before a burst (75 ms for 256 of
+	// 51,000 pending events; TestPendingPlan).
+	var evs []*store.Event
+	b := &pgx.Batch{}
+	b.Queue(`SET LOCAL enable_sort = off`)
+	b.Queue(qPending, x.tenant, after, limit).Query(each(scanEvent, func(e *store.Event) { evs = append(evs, e) }, func() {}))
+	b.Queue(`SET LOCAL enable_sort TO DEFAULT`)
+	if err := x.send(b); err != nil {
+		return nil, err
+	}
+	return evs, nil
 }
 
 func (x *tx) PendingFor(r store.Ref, limit int) ([]*store.Event, error) {

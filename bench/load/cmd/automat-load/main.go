@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,23 @@ func main() {
 	storeURL := flag.String("store", "", "store URL (default: a new SQLite file per run)")
 	workers := flag.Int("workers", 0, "inbox shards (default: the daemon's)")
 	rate := flag.Float64("rate", 0, "events per second to send at (open loop; default: as fast as the daemon takes them)")
+	cpuProfile := flag.String("cpuprofile", "", "write the daemon's CPU profile of all runs to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "automat-load: %v\n", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "automat-load: %v\n", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	for _, b := range strings.Split(*batches, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(b))
 		if err != nil || n < 1 {
@@ -34,6 +51,7 @@ func main() {
 		res, err := load.Run(context.Background(), load.Config{Store: *storeURL, Events: *events, Clients: *clients, Batch: n, Workers: *workers, Rate: *rate, Log: os.Stderr})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "automat-load: %v\n", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		fmt.Println(res)
