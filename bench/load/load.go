@@ -128,16 +128,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "load.rules"), []byte(Rules), 0o644); err != nil {
-		return nil, err
-	}
-	if cfg.Store == "" {
-		cfg.Store = "sqlite:" + filepath.Join(dir, "automat.db")
-	}
-	dc := &daemon.Config{Store: cfg.Store, Workers: cfg.Workers,
-		Tenants: []daemon.TenantConfig{{Name: "load", Rules: dir, Tokens: []string{token}}},
-		Limits:  daemon.LimitsConfig{MaxBody: 16 << 20, MaxBatch: max(cfg.Batch, daemon.DefaultMaxBatch)}}
-	if err := dc.Resolve(nil); err != nil {
+	dc, err := daemonConfig(dir, cfg)
+	if err != nil {
 		return nil, err
 	}
 	var processed, actions atomic.Int64
@@ -243,6 +235,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.P99 = lat[min(len(lat)*99/100, len(lat)-1)]
 	res.Max = lat[len(lat)-1]
 	return res, nil
+}
+
+// daemonConfig writes the ruleset to dir and returns the configuration
+// of a run's daemon: one tenant, "load", on cfg's store (a new SQLite
+// file in dir by default).
+func daemonConfig(dir string, cfg Config) (*daemon.Config, error) {
+	if err := os.WriteFile(filepath.Join(dir, "load.rules"), []byte(Rules), 0o644); err != nil {
+		return nil, err
+	}
+	if cfg.Store == "" {
+		cfg.Store = "sqlite:" + filepath.Join(dir, "automat.db")
+	}
+	dc := &daemon.Config{Store: cfg.Store, Workers: cfg.Workers,
+		Tenants: []daemon.TenantConfig{{Name: "load", Rules: dir, Tokens: []string{token}}},
+		Limits:  daemon.LimitsConfig{MaxBody: 16 << 20, MaxBatch: max(cfg.Batch, daemon.DefaultMaxBatch)}}
+	return dc, dc.Resolve(nil)
 }
 
 // requests builds each client's request bodies: every order gets

@@ -1,12 +1,18 @@
 package load
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/automat-rules/automat/internal/pgtest"
+	"github.com/automat-rules/automat/runtime/daemon"
 )
 
 // The PostgreSQL cluster of these benchmarks syncs its commits, as in
@@ -94,4 +100,38 @@ func BenchmarkPgbench(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(res, "tps")
+}
+
+// BenchmarkIntake measures the daemon's CPU per accepted event without a
+// network or a database: requests of 100 events (the load's events)
+// through the HTTP handler — reading, checking against the schema — into
+// the in-memory store, with no worker processing them.
+func BenchmarkIntake(b *testing.B) {
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			cfg := Config{Store: "memory:", Events: 20000, Clients: 1, Batch: batch}
+			dc, err := daemonConfig(b.TempDir(), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, err := daemon.New(context.Background(), dc, daemon.Options{Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := d.Handler()
+			bodies := requests(cfg)[0]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				req := httptest.NewRequest("POST", "/v1/events", bytes.NewReader(bodies[i%len(bodies)]))
+				req.Header.Set("Authorization", "Bearer "+token)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusAccepted {
+					b.Fatalf("%d %s", w.Code, w.Body)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/event")
+		})
+	}
 }

@@ -220,6 +220,10 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 	if err := checkDepth(body, lim.MaxDepth); err != nil {
 		return nil, false, badRequest("", "%v", err)
 	}
+	if ins, batch, ok := engine.ScanInputs(body); ok && len(ins) <= lim.MaxBatch {
+		return t.checkInputs(ins, batch)
+	}
+	// Read as below, the body's problem is named.
 	trimmed := strings.TrimSpace(string(body))
 	if trimmed == "" {
 		return nil, false, badRequest("", `empty body: want one event or {"events": [...]}`)
@@ -238,7 +242,6 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 		return nil, false, badRequest("", "malformed JSON: %v", err)
 	}
 	var items []json.RawMessage
-	prefix := func(int) string { return "" }
 	batch := top["events"] != nil
 	if batch {
 		for k := range top {
@@ -256,48 +259,71 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 			return nil, true, &apiError{status: http.StatusRequestEntityTooLarge, field: "events",
 				msg: fmt.Sprintf("%d events: send at most %d per request", len(items), lim.MaxBatch)}
 		}
-		prefix = func(i int) string { return fmt.Sprintf("events[%d]", i) }
 	} else {
 		items = []json.RawMessage{body}
 	}
-	field := func(i int, f string) string {
-		p := prefix(i)
-		switch {
-		case p == "":
-			return f
-		case f == "":
-			return p
-		}
-		return p + "." + f
-	}
-	eng := t.eng
-	events := make([]*store.Event, 0, len(items))
+	ins := make([]engine.Input, 0, len(items))
 	for i, item := range items {
 		in, err := engine.ParseInput(item)
 		if err != nil {
-			var fe *engine.FieldError
-			if errors.As(err, &fe) {
-				return events, batch, badRequest(field(i, fe.Field), "%s", fe.Msg)
-			}
-			return events, batch, badRequest(field(i, ""), "%v", err)
+			return nil, batch, fieldError(err, itemField(batch, i, ""))
 		}
+		ins = append(ins, in)
+	}
+	return t.checkInputs(ins, batch)
+}
+
+// checkInputs checks the events read from a request: no clock lines, the
+// token's tenant, the schema.
+func (t *tenant) checkInputs(ins []engine.Input, batch bool) ([]*store.Event, bool, *apiError) {
+	eng := t.eng
+	events := make([]*store.Event, 0, len(ins))
+	for i, in := range ins {
 		if in.Event == nil {
-			return events, batch, badRequest(field(i, "type"), `"clock" lines are for dry runs (rulec run, rulec test), not for automatd`)
+			return events, batch, badRequest(itemField(batch, i, "type"), `"clock" lines are for dry runs (rulec run, rulec test), not for automatd`)
 		}
 		if in.Tenant != "" && in.Tenant != t.name {
-			return events, batch, &apiError{status: http.StatusForbidden, field: field(i, "tenant"),
+			return events, batch, &apiError{status: http.StatusForbidden, field: itemField(batch, i, "tenant"),
 				msg: fmt.Sprintf("%q is not the tenant of this token", in.Tenant)}
 		}
 		if err := eng.Validate(in.Event); err != nil {
-			var fe *engine.FieldError
-			if errors.As(err, &fe) {
-				return events, batch, badRequest(field(i, fe.Field), "%s", fe.Msg)
-			}
-			return events, batch, badRequest(field(i, ""), "%v", err)
+			return events, batch, fieldError(err, itemField(batch, i, ""))
 		}
 		events = append(events, in.Event)
 	}
 	return events, batch, nil
+}
+
+// itemField names field f of a request's event i: "events[3].record.id"
+// in a batch, "record.id" alone.
+func itemField(batch bool, i int, f string) string {
+	p := ""
+	if batch {
+		p = fmt.Sprintf("events[%d]", i)
+	}
+	switch {
+	case p == "":
+		return f
+	case f == "":
+		return p
+	}
+	return p + "." + f
+}
+
+// fieldError is a 400 for err, an engine.FieldError within the item
+// named item or another error about the item as a whole.
+func fieldError(err error, item string) *apiError {
+	var fe *engine.FieldError
+	if !errors.As(err, &fe) {
+		return badRequest(item, "%v", err)
+	}
+	switch {
+	case item == "":
+		return badRequest(fe.Field, "%s", fe.Msg)
+	case fe.Field == "":
+		return badRequest(item, "%s", fe.Msg)
+	}
+	return badRequest(item+"."+fe.Field, "%s", fe.Msg)
 }
 
 // checkDepth refuses JSON nested deeper than max objects and arrays, before

@@ -394,8 +394,8 @@ func (d *decoder) number() ([]byte, error) {
 		}
 		return n
 	}
-	if digits() == 0 {
-		return nil, d.syntax("malformed number")
+	if n := digits(); n == 0 || n > 1 && d.data[d.pos-n] == '0' {
+		return nil, d.syntax("malformed number") // JSON has no leading zeros
 	}
 	if d.peek() == '.' {
 		d.pos++
@@ -510,15 +510,20 @@ func (d *decoder) escapedString(start int) ([]byte, error) {
 				return nil, d.syntax("bad \\u escape")
 			}
 			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
+				// A pair makes one rune; a lone half is U+FFFD, and the
+				// escape after it is read on its own (as encoding/json does).
+				pair := utf8.RuneError
 				if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
 					d.pos += 2
-					var ok bool
-					if r2, ok = d.hex4(); !ok {
+					r2, ok := d.hex4()
+					if !ok {
 						return nil, d.syntax("bad \\u escape")
 					}
+					if pair = utf16.DecodeRune(r, r2); pair == utf8.RuneError {
+						d.pos -= 6
+					}
 				}
-				r = utf16.DecodeRune(r, r2)
+				r = pair
 			}
 			b = utf8.AppendRune(b, r)
 		default:
