@@ -32,3 +32,16 @@ func RowsReadForTest(stx store.Tx, table string) (int64, error) {
 		WHERE oid = $1::regclass OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = $1::regclass)`, table).Scan(&n)
 	return n, err
 }
+
+// LogForTest runs the query of Store.Log in the transaction tx and
+// returns how many entries it answered.
+func LogForTest(stx store.Tx, q store.LogQuery) (int, error) {
+	x := stx.(*tx)
+	query, args, _, err := logQuery(x.tenant, q)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := x.query(query, args...)
+	entries, err := collect(rows, err, scanEntry)
+	return len(entries), err
+}

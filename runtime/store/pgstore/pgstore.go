@@ -307,6 +307,25 @@ func (s *Store) TryLead(ctx context.Context, name, holder string, ttl time.Durat
 // Log implements store.Store: newest first; the cursor is the id of the
 // page's last entry, so entries appended meanwhile never shift a page.
 func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*store.LogEntry, string, error) {
+	query, args, limit, err := logQuery(tenant, q)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	entries, err := collect(rows, err, scanEntry)
+	if err != nil {
+		return nil, "", fmt.Errorf("pgstore: log: %w", err)
+	}
+	if len(entries) <= limit {
+		return entries, "", nil
+	}
+	entries = entries[:limit]
+	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+}
+
+// logQuery returns the SQL and arguments of a page of the log, which
+// asks for one entry more than limit (there is a next page).
+func logQuery(tenant string, q store.LogQuery) (string, []any, int, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
@@ -335,23 +354,14 @@ func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*st
 	if q.Cursor != "" {
 		before, err := strconv.ParseInt(q.Cursor, 10, 64)
 		if err != nil || before <= 0 {
-			return nil, "", fmt.Errorf("pgstore: bad log cursor %q", q.Cursor)
+			return "", nil, 0, fmt.Errorf("pgstore: bad log cursor %q", q.Cursor)
 		}
 		add("id < $%d", before)
 	}
 	args = append(args, limit+1)
 	query := "SELECT id, " + logCols + " FROM log WHERE " + strings.Join(where, " AND ") +
 		fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
-	rows, err := s.pool.Query(ctx, query, args...)
-	entries, err := collect(rows, err, scanEntry)
-	if err != nil {
-		return nil, "", fmt.Errorf("pgstore: log: %w", err)
-	}
-	if len(entries) <= limit {
-		return entries, "", nil
-	}
-	entries = entries[:limit]
-	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+	return query, args, limit, nil
 }
 
 func scanEntry(rows pgx.Rows) (*store.LogEntry, error) {

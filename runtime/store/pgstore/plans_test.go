@@ -161,3 +161,55 @@ func TestReadAheadPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestLogPlans checks that the log's queries for rare entries — an
+// operator's "what failed?", a record's or an event's story — read those
+// entries, not the log, now that common kinds have no index (0005).
+func TestLogPlans(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	s := open(t, dsn)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	const entries = 20000
+	err := s.Update(ctx, "t", func(tx store.Tx) error {
+		var es []*store.LogEntry
+		for i := range entries {
+			e := &store.LogEntry{At: now.Add(time.Duration(i) * time.Second), Kind: store.KindEvent, Event: fmt.Sprint("e", i),
+				Trigger: "order.created", Record: store.Ref{Type: "order", ID: fmt.Sprint("o", i)}}
+			if i%5000 == 17 {
+				e.Kind, e.Error = store.KindError, "boom"
+			}
+			es = append(es, e)
+		}
+		return tx.Append(es...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pgstore.ExecForTest(ctx, dsn, "ANALYZE log"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		q    store.LogQuery
+		want int
+	}{
+		{"errors", store.LogQuery{Kind: store.KindError}, 4},
+		{"a record", store.LogQuery{Record: store.Ref{Type: "order", ID: "o123"}}, 1},
+		{"an event", store.LogQuery{Event: "e9999"}, 1},
+		{"an hour", store.LogQuery{From: now.Add(2 * time.Hour), To: now.Add(3 * time.Hour), Limit: 10000}, 3600},
+	} {
+		var got int
+		n := rowsRead(t, s, "log", func(tx store.Tx) error {
+			var err error
+			got, err = pgstore.LogForTest(tx, c.q)
+			return err
+		})
+		if got != c.want {
+			t.Errorf("%s: %d entries, want %d", c.name, got, c.want)
+		}
+		if n > int64(2*c.want+1000) {
+			t.Errorf("%s: read %d rows of the log (%d entries) for %d entries", c.name, n, entries, got)
+		}
+	}
+}
