@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -147,6 +148,8 @@ func TestDecodeErrors(t *testing.T) {
 		{`{} {}`, "extra data after the record: found an object"},
 		{`{"x": ` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`, "nested too deeply"},
 		{"{\"number\": \"\xff\"}", "invalid UTF-8"},
+		{`{"x": 01}`, "malformed number"},
+		{`{"x": -012.5}`, "malformed number"},
 	}
 	for _, tt := range tests {
 		_, err := s.Decode(0, []byte(tt.data))
@@ -182,4 +185,26 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip changed %s", out)
 		}
 	})
+}
+
+// TestReadString checks the envelope reader against encoding/json where
+// they could differ: escapes, and surrogate halves that make no pair.
+func TestReadString(t *testing.T) {
+	for _, in := range []string{
+		`"plain"`, `"Žluťoučký kůň"`, `"a\"b\\c\/d\n"`, `"\u017dlu\u0165"`,
+		`"\ud83d\ude00"`, `"\ud800\u0041"`, `"\udc00\ud83d\ude00"`, `"\ud800"`, `"x\ud800\ud800y"`,
+	} {
+		got, end, err := ReadString([]byte(in), 0)
+		var want string
+		if jerr := json.Unmarshal([]byte(in), &want); err != nil || jerr != nil {
+			t.Errorf("ReadString(%s): %v; encoding/json: %v", in, err, jerr)
+			continue
+		}
+		if got != want || end != len(in) {
+			t.Errorf("ReadString(%s) = %q (end %d), encoding/json %q", in, got, end, want)
+		}
+	}
+	if _, _, err := ReadString([]byte(`"\ud800\u12"`), 0); err == nil {
+		t.Error(`ReadString("\ud800\u12") took a bad escape`)
+	}
 }
