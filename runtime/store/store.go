@@ -24,6 +24,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -313,4 +314,16 @@ type LogQuery struct {
 	From, To time.Time // From inclusive, To exclusive
 	Limit    int       // 0: 100
 	Cursor   string
+}
+
+// LogPage cuts the entries a store read for a page of limit entries
+// (asking for one more tells whether a next page exists) and returns the
+// page and the cursor of the next one: the id of the page's last entry,
+// "" for the last page.
+func LogPage(entries []*LogEntry, limit int) ([]*LogEntry, string) {
+	if len(entries) <= limit {
+		return entries, ""
+	}
+	entries = entries[:limit]
+	return entries, strconv.FormatInt(entries[limit-1].ID, 10)
 }

@@ -33,11 +33,8 @@ func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*st
 	if err != nil {
 		return nil, "", fmt.Errorf("localstore: log: %w", err)
 	}
-	if len(entries) <= limit {
-		return entries, "", nil
-	}
-	entries = entries[:limit]
-	return entries, strconv.FormatInt(entries[limit-1].ID, 10), nil
+	page, next := store.LogPage(entries, limit)
+	return page, next, nil
 }
 
 // logQuery returns the SQL of a log query and its arguments; it asks for

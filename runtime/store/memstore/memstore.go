@@ -159,13 +159,13 @@ func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*st
 		if before >= 0 && e.ID >= before || !matches(e, &q) {
 			continue
 		}
-		if len(out) == limit {
-			return out, strconv.FormatInt(out[len(out)-1].ID, 10), nil
-		}
 		c := *e
-		out = append(out, &c)
+		if out = append(out, &c); len(out) > limit {
+			break
+		}
 	}
-	return out, "", nil
+	page, next := store.LogPage(out, limit)
+	return page, next, nil
 }
 
 func matches(e *store.LogEntry, q *store.LogQuery) bool {

@@ -53,12 +53,20 @@ func rowsRead(t *testing.T, s store.Store, table string, fn func(tx store.Tx) er
 	return n
 }
 
-func TestPendingPlan(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	s := open(t, dsn)
+// withoutStatistics opens a store on a new database whose tables stay
+// without statistics.
+func withoutStatistics(t *testing.T) (s store.Store, dsn string) {
+	dsn = pgtest.DSN(t)
+	s = open(t, dsn)
 	noStatistics(t, dsn)
-	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	return s, dsn
+}
+
+func planTime() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+
+func TestPendingPlan(t *testing.T) {
+	s, dsn := withoutStatistics(t)
+	ctx, now := context.Background(), planTime()
 	const backlog = 20000
 	for i := 0; i < backlog; i += 1000 {
 		var evs []*store.Event
@@ -107,11 +115,8 @@ func TestPendingPlan(t *testing.T) {
 }
 
 func TestReadAheadPlans(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	s := open(t, dsn)
-	noStatistics(t, dsn)
-	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	s, _ := withoutStatistics(t)
+	ctx, now := context.Background(), planTime()
 	const records = 8000
 	err := s.Update(ctx, "t", func(tx store.Tx) error {
 		for i := range records {
@@ -168,8 +173,7 @@ func TestReadAheadPlans(t *testing.T) {
 func TestLogPlans(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	s := open(t, dsn)
-	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ctx, now := context.Background(), planTime()
 	const entries = 20000
 	err := s.Update(ctx, "t", func(tx store.Tx) error {
 		var es []*store.LogEntry
