@@ -93,6 +93,9 @@ type Result struct {
 	Ingest, Total time.Duration
 	// Latency percentiles of the requests (each holds Batch events).
 	P50, P99, Max time.Duration
+	// WindowP99 is the p99 of the requests sent in each 10 seconds of
+	// the run, in order: whether the latency holds as the inbox grows.
+	WindowP99 []time.Duration
 	// Actions is how many outside actions were queued.
 	Actions int64
 }
@@ -169,6 +172,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	perClient := requests(cfg)
 	res := &Result{Events: cfg.Events, Batch: cfg.Batch}
 	lats := make([][]time.Duration, cfg.Clients)
+	sent := make([][]time.Duration, cfg.Clients) // since start, per request
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients}}
 	var interval time.Duration
 	if cfg.Rate > 0 {
@@ -203,6 +207,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				lats[c] = append(lats[c], time.Since(t0))
+				sent[c] = append(sent[c], t0.Sub(start))
 				if resp.StatusCode != http.StatusAccepted {
 					errs <- fmt.Errorf("client %d, request %d: %s", c, i, resp.Status)
 					return
@@ -230,9 +235,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Actions = actions.Load()
 	lat := slices.Concat(lats...)
+	var windows [][]time.Duration
+	for i, at := range slices.Concat(sent...) {
+		w := max(int(at/window), 0)
+		for len(windows) <= w {
+			windows = append(windows, nil)
+		}
+		windows[w] = append(windows[w], lat[i])
+	}
+	for _, w := range windows {
+		res.WindowP99 = append(res.WindowP99, p99(w))
+	}
 	slices.Sort(lat)
 	res.P50 = lat[len(lat)/2]
-	res.P99 = lat[min(len(lat)*99/100, len(lat)-1)]
+	res.P99 = p99(lat)
 	res.Max = lat[len(lat)-1]
 	return res, nil
 }
@@ -297,4 +313,16 @@ func body(evs [][]byte, batch int) []byte {
 		return evs[0]
 	}
 	return slices.Concat([]byte(`{"events": [`), bytes.Join(evs, []byte(",")), []byte(`]}`))
+}
+
+// window is the span of WindowP99's windows.
+const window = 10 * time.Second
+
+// p99 returns the 99th percentile of lat, which it sorts.
+func p99(lat []time.Duration) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	slices.Sort(lat)
+	return lat[min(len(lat)*99/100, len(lat)-1)]
 }

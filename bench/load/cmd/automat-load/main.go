@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/automat-rules/automat/bench/load"
 )
@@ -55,5 +56,12 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Println(res)
+		if len(res.WindowP99) > 1 {
+			fmt.Print("  p99 per 10 s of sending:")
+			for _, p := range res.WindowP99 {
+				fmt.Printf(" %v", p.Round(100*time.Microsecond))
+			}
+			fmt.Println()
+		}
 	}
 }
