@@ -168,8 +168,9 @@ func TestReadAheadPlans(t *testing.T) {
 }
 
 // TestLogPlans checks that the log's queries for rare entries — an
-// operator's "what failed?", a record's or an event's story — read those
-// entries, not the log, now that common kinds have no index (0005).
+// operator's "what failed?", a rule's firings, an action's entries, a
+// record's or an event's story, an hour — read those entries, not the
+// log, now that most of its indexes are partial or gone (0005).
 func TestLogPlans(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	s := open(t, dsn)
@@ -180,8 +181,13 @@ func TestLogPlans(t *testing.T) {
 		for i := range entries {
 			e := &store.LogEntry{At: now.Add(time.Duration(i) * time.Second), Kind: store.KindEvent, Event: fmt.Sprint("e", i),
 				Trigger: "order.created", Record: store.Ref{Type: "order", ID: fmt.Sprint("o", i)}}
-			if i%5000 == 17 {
+			switch i % 4000 {
+			case 17:
 				e.Kind, e.Error = store.KindError, "boom"
+			case 33:
+				e.Kind, e.Rule = store.KindFired, "rare"
+			case 34:
+				e.Kind, e.Rule, e.Action = store.KindAction, "rare", "sms"
 			}
 			es = append(es, e)
 		}
@@ -198,7 +204,9 @@ func TestLogPlans(t *testing.T) {
 		q    store.LogQuery
 		want int
 	}{
-		{"errors", store.LogQuery{Kind: store.KindError}, 4},
+		{"errors", store.LogQuery{Kind: store.KindError}, 5},
+		{"a rule", store.LogQuery{Rule: "rare"}, 10},
+		{"an action", store.LogQuery{Action: "sms"}, 5},
 		{"a record", store.LogQuery{Record: store.Ref{Type: "order", ID: "o123"}}, 1},
 		{"an event", store.LogQuery{Event: "e9999"}, 1},
 		{"an hour", store.LogQuery{From: now.Add(2 * time.Hour), To: now.Add(3 * time.Hour), Limit: 10000}, 3600},
