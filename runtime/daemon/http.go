@@ -223,7 +223,8 @@ func (t *tenant) parseEvents(body []byte, lim LimitsConfig) ([]*store.Event, boo
 	if ins, batch, ok := engine.ScanInputs(body); ok && len(ins) <= lim.MaxBatch {
 		return t.checkInputs(ins, batch)
 	}
-	// Read as below, the body's problem is named.
+	// Otherwise the body is read again with encoding/json, whose errors
+	// name its problem.
 	trimmed := strings.TrimSpace(string(body))
 	if trimmed == "" {
 		return nil, false, badRequest("", `empty body: want one event or {"events": [...]}`)

@@ -76,13 +76,7 @@ func expect(data []byte, p int, c byte) (int, bool) {
 // position after it; ok is false when it cannot (see above).
 func scanInput(data []byte, p int) (in Input, end int, ok bool) {
 	var env envelope
-	var seen [5]bool
 	p, ok = scanObject(data, p, func(key string, p int) (int, bool) {
-		k := envelopeKey(key)
-		if k < 0 || seen[k] {
-			return p, false
-		}
-		seen[k] = true
 		switch key {
 		case "tenant":
 			return scanString(data, p, &env.Tenant)
@@ -91,13 +85,19 @@ func scanInput(data []byte, p int) (in Input, end int, ok bool) {
 		case "at":
 			return scanString(data, p, &env.At)
 		case "id":
-			var raw json.RawMessage
-			p, ok = scanID(data, p, &raw)
-			env.ID = &raw
-			return p, ok
+			if env.ID != nil {
+				return p, false
+			}
+			env.ID = new(json.RawMessage)
+			return scanID(data, p, env.ID)
+		case "record":
+			if env.Record != nil {
+				return p, false
+			}
+			env.Record = new(envelopeRecord)
+			return scanRecord(data, p, env.Record)
 		}
-		env.Record = new(envelopeRecord)
-		return scanRecord(data, p, env.Record)
+		return p, false
 	})
 	if !ok {
 		return Input{}, p, false
@@ -106,56 +106,27 @@ func scanInput(data []byte, p int) (in Input, end int, ok bool) {
 	return in, p, err == nil
 }
 
-func envelopeKey(key string) int {
-	switch key {
-	case "tenant":
-		return 0
-	case "id":
-		return 1
-	case "type":
-		return 2
-	case "at":
-		return 3
-	case "record":
-		return 4
-	}
-	return -1
-}
-
-func recordKey(key string) int {
-	switch key {
-	case "type":
-		return 0
-	case "id":
-		return 1
-	case "data":
-		return 2
-	}
-	return -1
-}
-
 // scanRecord reads the envelope's record {type, id, data}.
 func scanRecord(data []byte, p int, r *envelopeRecord) (int, bool) {
-	var seen [3]bool
 	return scanObject(data, p, func(key string, p int) (int, bool) {
-		k := recordKey(key)
-		if k < 0 || seen[k] {
-			return p, false
-		}
-		seen[k] = true
-		switch k {
-		case 0:
+		switch key {
+		case "type":
 			return scanString(data, p, &r.Type)
-		case 1:
+		case "id":
 			return scanID(data, p, &r.ID)
+		case "data":
+			if r.Data != nil {
+				return p, false
+			}
+			p = record.SkipSpace(data, p)
+			end, err := record.SkipValue(data, p)
+			if err != nil || data[p] != '{' {
+				return end, false
+			}
+			r.Data = bytes.Clone(data[p:end]) // the caller's buffer may be reused
+			return end, true
 		}
-		p = record.SkipSpace(data, p)
-		end, err := record.SkipValue(data, p)
-		if err != nil || data[p] != '{' {
-			return end, false
-		}
-		r.Data = bytes.Clone(data[p:end]) // the caller's buffer may be reused
-		return end, true
+		return p, false
 	})
 }
 
@@ -193,15 +164,23 @@ func scanObject(data []byte, p int, field func(key string, p int) (int, bool)) (
 	}
 }
 
-// scanString reads a JSON string into *s.
+// scanString reads a JSON string into *s, which must be unset (a field
+// given twice is left to encoding/json).
 func scanString(data []byte, p int, s **string) (int, bool) {
+	if *s != nil {
+		return p, false
+	}
 	v, p, err := record.ReadString(data, p)
 	*s = &v
 	return p, err == nil
 }
 
-// scanID reads an id, a JSON string or number, as raw JSON.
+// scanID reads an id, a JSON string or number, as raw JSON into *raw,
+// which must be unset.
 func scanID(data []byte, p int, raw *json.RawMessage) (int, bool) {
+	if *raw != nil {
+		return p, false
+	}
 	p = record.SkipSpace(data, p)
 	if p >= len(data) || data[p] != '"' && data[p] != '-' && (data[p] < '0' || data[p] > '9') {
 		return p, false
