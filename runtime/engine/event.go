@@ -69,7 +69,7 @@ func fieldErr(field, format string, args ...any) error {
 // is only checked to be a JSON object here — [Engine.Validate] checks it
 // against the schema.
 func ParseInput(data []byte) (Input, error) {
-	if in, end, ok := scanInput(data, 0); ok && record.SkipSpace(data, end) == len(data) {
+	if in, ok := scanWhole(data); ok {
 		return in, nil
 	}
 	return parseInput(data)

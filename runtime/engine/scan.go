@@ -24,43 +24,32 @@ import (
 // before, for the errors.
 func ScanInputs(body []byte) (ins []Input, batch, ok bool) {
 	p := record.SkipSpace(body, 0)
-	if p >= len(body) || body[p] != '{' {
-		return nil, false, false
+	if p < len(body) && body[p] == '{' {
+		key, _, err := record.ReadString(body, record.SkipSpace(body, p+1))
+		batch = err == nil && key == "events"
 	}
-	q := record.SkipSpace(body, p+1)
-	key, q, err := record.ReadString(body, q)
-	if err != nil || key != "events" {
-		in, end, ok := scanInput(body, p)
-		if !ok || record.SkipSpace(body, end) != len(body) {
-			return nil, false, false
-		}
-		return []Input{in}, false, true
+	if !batch {
+		in, ok := scanWhole(body)
+		return []Input{in}, false, ok
 	}
-	if q, ok = expect(body, q, ':'); !ok {
-		return nil, true, false
-	}
-	if q, ok = expect(body, q, '['); !ok {
-		return nil, true, false
-	}
-	for {
-		var in Input
-		if in, q, ok = scanInput(body, q); !ok {
-			return nil, true, false
+	// A batch is {"events": [...]} and nothing else.
+	p, ok = scanObject(body, p, func(key string, p int) (int, bool) {
+		if key != "events" || ins != nil {
+			return p, false
 		}
-		ins = append(ins, in)
-		q = record.SkipSpace(body, q)
-		if q < len(body) && body[q] == ',' {
-			q++
-			continue
-		}
-		if q, ok = expect(body, q, ']'); !ok {
-			return nil, true, false
-		}
-		if q, ok = expect(body, q, '}'); !ok || record.SkipSpace(body, q) != len(body) {
-			return nil, true, false
-		}
-		return ins, true, true
-	}
+		return scanArray(body, p, func(p int) (int, bool) {
+			in, p, ok := scanInput(body, p)
+			ins = append(ins, in)
+			return p, ok
+		})
+	})
+	return ins, true, ok && len(ins) > 0 && record.SkipSpace(body, p) == len(body)
+}
+
+// scanWhole reads data that is one event and nothing else.
+func scanWhole(data []byte) (Input, bool) {
+	in, end, ok := scanInput(data, 0)
+	return in, ok && record.SkipSpace(data, end) == len(data)
 }
 
 // expect skips white space and the byte c, reporting whether it is there.
@@ -134,29 +123,44 @@ func scanRecord(data []byte, p int, r *envelopeRecord) (int, bool) {
 // calling field with each key and the position of its value; field
 // returns the position after the value.
 func scanObject(data []byte, p int, field func(key string, p int) (int, bool)) (int, bool) {
-	p, ok := expect(data, p, '{')
+	return scanList(data, p, '{', '}', func(p int) (int, bool) {
+		key, p, err := record.ReadString(data, p)
+		if err != nil {
+			return p, false
+		}
+		p, ok := expect(data, p, ':')
+		if !ok {
+			return p, false
+		}
+		return field(key, p)
+	})
+}
+
+// scanArray reads the JSON array at data[p] (after white space), calling
+// elem with the position of each element; elem returns the position
+// after it.
+func scanArray(data []byte, p int, elem func(p int) (int, bool)) (int, bool) {
+	return scanList(data, p, '[', ']', elem)
+}
+
+// scanList reads the items between open and close, separated by commas.
+func scanList(data []byte, p int, open, close byte, item func(p int) (int, bool)) (int, bool) {
+	p, ok := expect(data, p, open)
 	if !ok {
 		return p, false
 	}
-	if q := record.SkipSpace(data, p); q < len(data) && data[q] == '}' {
+	if q := record.SkipSpace(data, p); q < len(data) && data[q] == close {
 		return q + 1, true
 	}
 	for {
-		key, q, err := record.ReadString(data, p)
-		if err != nil {
-			return q, false
-		}
-		if q, ok = expect(data, q, ':'); !ok {
-			return q, false
-		}
-		if p, ok = field(key, q); !ok {
+		if p, ok = item(p); !ok {
 			return p, false
 		}
 		p = record.SkipSpace(data, p)
 		switch {
 		case p < len(data) && data[p] == ',':
 			p++
-		case p < len(data) && data[p] == '}':
+		case p < len(data) && data[p] == close:
 			return p + 1, true
 		default:
 			return p, false
