@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/automat-rules/automat/internal/pgtest"
 	"github.com/automat-rules/automat/runtime/daemon"
@@ -100,6 +103,60 @@ func BenchmarkPgbench(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(res, "tps")
+}
+
+// BenchmarkFloor is the ceiling of the PostgreSQL figures on the same
+// cluster: the events per second PostgreSQL stores when it does only the
+// store's writes for them, given the whole machine (see Floor), for the
+// store as it is and two leaner designs, 5 seconds each; it runs once
+// whatever b.N.
+func BenchmarkFloor(b *testing.B) {
+	for _, s := range FloorShapes {
+		b.Run(s.Name, func(b *testing.B) {
+			res, err := Floor(context.Background(), pgtest.DSN(b), pgtest.Bin(), s, 5*time.Second)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(res, "ev/s")
+		})
+	}
+}
+
+// TestFloor checks that the floor's script writes what the store writes
+// for the load's events: per event one event row, its snapshot, the log
+// rows of its shape, 0.8 actions and 0.5 once-claims, and done marks.
+func TestFloor(t *testing.T) {
+	for _, s := range FloorShapes {
+		dsn := pgtest.DSN(t)
+		rate, err := Floor(context.Background(), dsn, pgtest.Bin(), s, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rate <= 0 {
+			t.Fatalf("%s: %v events/s", s.Name, rate)
+		}
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events, done, snaps, logs, actions, once int
+		err = conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM events), (SELECT count(*) FILTER (WHERE done) FROM events),
+			(SELECT count(*) FROM snapshots), (SELECT count(*) FROM log), (SELECT count(*) FROM actions), (SELECT count(*) FROM once)`).
+			Scan(&events, &done, &snaps, &logs, &actions, &once)
+		conn.Close(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantDone := 0
+		if s.Done {
+			wantDone = events
+		}
+		got := []int{done, snaps, logs * 100, actions * 10, once * 2}
+		want := []int{wantDone, events, events * s.LogRows, events * 8, events}
+		if events == 0 || events%100 != 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: %d events: done, snapshots, log×100, actions×10, once×2 = %v, want %v", s.Name, events, got, want)
+		}
+	}
 }
 
 // BenchmarkIntake measures the daemon's CPU per accepted event without a

@@ -30,10 +30,6 @@ var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
 // its transactions per second. bin is a folder to look for pgbench in
 // when it is not on PATH ("" for none).
 func Pgbench(ctx context.Context, dsn, bin string, d time.Duration) (float64, error) {
-	exe, err := findPgbench(bin)
-	if err != nil {
-		return 0, err
-	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: %w", err)
@@ -43,17 +39,27 @@ func Pgbench(ctx context.Context, dsn, bin string, d time.Duration) (float64, er
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: creating its table: %w", err)
 	}
+	return runPgbench(ctx, dsn, bin, pgbenchScript, d)
+}
+
+// runPgbench runs pgbench with script on the database at dsn for d with 8
+// clients on 2 threads and returns its transactions per second.
+func runPgbench(ctx context.Context, dsn, bin, script string, d time.Duration) (float64, error) {
+	exe, err := findPgbench(bin)
+	if err != nil {
+		return 0, err
+	}
 	dir, err := os.MkdirTemp("", "automat-pgbench-")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "insert.sql")
-	if err := os.WriteFile(script, []byte(pgbenchScript), 0o644); err != nil {
+	file := filepath.Join(dir, "script.sql")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
 		return 0, err
 	}
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	cmd := exec.CommandContext(ctx, exe, "-n", "-c", "8", "-j", "2", "-T", strconv.Itoa(secs), "-f", script, dsn)
+	cmd := exec.CommandContext(ctx, exe, "-n", "-c", "8", "-j", "2", "-T", strconv.Itoa(secs), "-f", file, dsn)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: %v\n%s", err, out)
