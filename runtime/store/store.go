@@ -50,8 +50,29 @@ type Store interface {
 	// is full). Entries appended later do not shift the pages after a
 	// cursor.
 	Log(ctx context.Context, tenant string, q LogQuery) (entries []*LogEntry, next string, err error)
+	// Prune removes tenant's rows that r lets go, the oldest first, up
+	// to limit of each kind (log entries, inbox events, actions) in one
+	// short transaction, and returns how many it removed. Removing all
+	// is calling it until it returns less than limit. Rows are taken
+	// in the order they were written, so a row written after a newer
+	// one may outlive its cutoff until that one goes.
+	Prune(ctx context.Context, tenant string, r Retention, limit int) (int, error)
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Retention says what [Store.Prune] removes: the rows older than each
+// cutoff; a zero cutoff keeps that kind of row.
+type Retention struct {
+	// Log: entries logged before it.
+	Log time.Time
+	// Events: inbox events done whose time (At) is before it. A repeat
+	// of a removed event's id is accepted as a new event.
+	Events time.Time
+	// Actions: actions done or failed for good, last updated before it
+	// (dead and unknown ones wait for a person; pending ones for their
+	// turn).
+	Actions time.Time
 }
 
 // Prefetcher is implemented by a Tx that can read ahead: before

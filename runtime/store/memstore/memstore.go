@@ -9,6 +9,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -168,6 +169,63 @@ func (s *Store) Log(ctx context.Context, tenant string, q store.LogQuery) ([]*st
 	return page, next, nil
 }
 
+// Prune implements store.Store.
+func (s *Store) Prune(ctx context.Context, tenant string, r store.Retention, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[tenant]
+	if t == nil || limit <= 0 {
+		return 0, nil
+	}
+	n := 0
+	if !r.Log.IsZero() {
+		k := 0
+		for k < len(t.log) && k < limit && t.log[k].At.Before(r.Log) {
+			k++
+		}
+		t.log = slices.Delete(t.log, 0, k)
+		n += k
+	}
+	if !r.Events.IsZero() {
+		pending := make(map[string]bool, len(t.inbox))
+		for _, e := range t.inbox {
+			pending[e.ID] = !t.done[e.ID]
+		}
+		var done []*store.Event
+		for id, e := range t.events {
+			if !pending[id] {
+				done = append(done, e)
+			}
+		}
+		slices.SortFunc(done, func(a, b *store.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+		gone := map[string]bool{}
+		for _, e := range done[:min(limit, len(done))] {
+			if e.At.Before(r.Events) {
+				gone[e.ID] = true
+				delete(t.events, e.ID)
+				delete(t.done, e.ID)
+			}
+		}
+		t.inbox = slices.DeleteFunc(t.inbox, func(e *store.Event) bool { return gone[e.ID] })
+		n += len(gone)
+	}
+	if !r.Actions.IsZero() {
+		x := &tx{s: s, name: tenant, t: t}
+		for _, st := range []store.ActionState{store.Done, store.Failed} {
+			for _, a := range x.actions(func(a *store.Action) bool { return a.State == st }, limit) {
+				if a.Updated.Before(r.Actions) {
+					delete(t.actions, a.ID)
+					n++
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
 func matches(e *store.LogEntry, q *store.LogQuery) bool {
 	switch {
 	case q.Rule != "" && e.Rule != q.Rule,
@@ -231,7 +289,7 @@ func (x *tx) pending(keep func(*store.Event) bool, limit int) []*store.Event {
 		for n < len(t.inbox) && t.done[t.inbox[n].ID] {
 			id := t.inbox[n].ID
 			delete(t.done, id)
-			t.events[id] = nil // seen, and its data can go
+			t.events[id] = &store.Event{ID: id, At: t.inbox[n].At, Seq: t.inbox[n].Seq} // seen; its data can go
 			n++
 		}
 		t.inbox = t.inbox[n:]

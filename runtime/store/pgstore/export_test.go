@@ -45,3 +45,12 @@ func LogForTest(stx store.Tx, q store.LogQuery) (int, error) {
 	entries, err := collect(rows, err, scanEntry)
 	return len(entries), err
 }
+
+// PruneForTest runs the statements of Store.Prune in the transaction tx.
+func PruneForTest(stx store.Tx, r store.Retention, limit int) (int, error) {
+	x := stx.(*tx)
+	if err := x.flush(); err != nil {
+		return 0, err
+	}
+	return execPrune(x.ctx, x.tx, pruneBatch(x.tenant, r, limit))
+}

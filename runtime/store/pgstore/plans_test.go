@@ -21,7 +21,7 @@ import (
 // the test, so that they stay without statistics like a new database's.
 func noStatistics(t *testing.T, dsn string) {
 	t.Helper()
-	for _, table := range []string{"events", "actions", "once", "snapshots", "runs"} {
+	for _, table := range []string{"events", "actions", "once", "snapshots", "runs", "log"} {
 		if err := pgstore.ExecForTest(context.Background(), dsn, "ALTER TABLE "+table+" SET (autovacuum_enabled = off)"); err != nil {
 			t.Fatal(err)
 		}
@@ -222,6 +222,69 @@ func TestLogPlans(t *testing.T) {
 		}
 		if n > int64(2*c.want+1000) {
 			t.Errorf("%s: read %d rows of the log (%d entries) for %d entries", c.name, n, entries, got)
+		}
+	}
+}
+
+// TestPrunePlans checks that a Prune reads about the rows of its window,
+// not each table's: 100 old rows of each kind are behind 5,000 new.
+func TestPrunePlans(t *testing.T) {
+	s, dsn := withoutStatistics(t)
+	ctx, now := context.Background(), planTime()
+	const old, young = 100, 5000
+	add := func(tx store.Tx, i int) error {
+		at := now
+		if i < old {
+			at = now.Add(-2 * time.Hour)
+		}
+		if _, err := tx.AddEvent(&store.Event{ID: fmt.Sprint("e", i), Type: "order.created", At: at,
+			Record: store.Ref{Type: "order", ID: fmt.Sprint("o", i)}, Data: []byte(`{}`)}); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(&store.Action{ID: fmt.Sprint("a", i), Rule: "r", Name: "email", State: store.Done,
+			Args: []byte(`{}`), NextAt: at, Created: at, Updated: at}); err != nil {
+			return err
+		}
+		return tx.Append(&store.LogEntry{At: at, Kind: store.KindEvent, Event: fmt.Sprint("e", i)})
+	}
+	for k := 0; k < old+young; k += old {
+		err := s.Update(ctx, "t", func(tx store.Tx) error {
+			for i := k; i < k+old; i++ {
+				if err := add(tx, i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pgstore.ExecForTest(ctx, dsn, `UPDATE events SET done = true`); err != nil {
+		t.Fatal(err)
+	}
+	cut := now.Add(-time.Hour)
+	for _, tc := range []struct {
+		table string
+		r     store.Retention
+	}{
+		{"log", store.Retention{Log: cut}},
+		{"events", store.Retention{Events: cut}},
+		{"actions", store.Retention{Actions: cut}},
+	} {
+		for _, want := range []int{old, 0} { // the old rows, then none
+			var n int
+			read := rowsRead(t, s, tc.table, func(tx store.Tx) error {
+				var err error
+				n, err = pgstore.PruneForTest(tx, tc.r, 500)
+				return err
+			})
+			if n != want {
+				t.Errorf("%s: Prune removed %d rows, want %d", tc.table, n, want)
+			}
+			if read > 2000 {
+				t.Errorf("%s: Prune (limit 500) read %d rows of %d, want about 500", tc.table, read, old+young)
+			}
 		}
 	}
 }

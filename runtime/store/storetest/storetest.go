@@ -83,6 +83,7 @@ func Run(t *testing.T, f Factory) {
 		{"ConcurrentSeq", testConcurrentSeq, false},
 		{"ConcurrentRecords", testConcurrentRecords, true},
 		{"ConcurrentAccept", testConcurrentAccept, false},
+		{"Prune", testPrune, false},
 		{"Reopen", testReopen, false},
 	}
 	for _, tt := range tests {
