@@ -65,6 +65,8 @@ type Config struct {
 	Retry RetryConfig `yaml:"retry"`
 	// Limits bound what one request may carry.
 	Limits LimitsConfig `yaml:"limits"`
+	// Retention is how long each tenant's history is kept.
+	Retention RetentionConfig `yaml:"retention"`
 
 	// Outbox is the outbox connector's configuration (Connectors.Outbox
 	// with its path resolved), set by Resolve.
@@ -108,6 +110,51 @@ type RetryConfig struct {
 	MaxBackoff  time.Duration `yaml:"max_backoff"`
 	Timeout     time.Duration `yaml:"timeout"`
 }
+
+// RetentionConfig is how long each tenant's history is kept: the log's
+// entries, the ids of processed events (a repeat of an id older than
+// that is processed again), and actions done or failed. A zero age keeps
+// them for ever, the default. Every is how often the daemon removes what
+// is older (DefaultPruneEvery); on a shared store one daemon at a time
+// does it.
+type RetentionConfig struct {
+	Log     Age           `yaml:"log"`
+	Events  Age           `yaml:"events"`
+	Actions Age           `yaml:"actions"`
+	Every   time.Duration `yaml:"every"`
+}
+
+// DefaultPruneEvery is how often history past its retention is removed.
+const DefaultPruneEvery = 10 * time.Minute
+
+// Age is a duration in the configuration that may also be given in days
+// ("90d"), as retention periods are.
+type Age time.Duration
+
+// UnmarshalYAML reads "90d" or a Go duration ("36h", "90m").
+func (a *Age) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var k int
+		if _, err := fmt.Sscanf(days, "%d", &k); err != nil || fmt.Sprint(k) != days {
+			return fmt.Errorf("line %d: %q is not a number of days (like 90d)", n.Line, s)
+		}
+		*a = Age(time.Duration(k) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not an age (like 90d or 36h)", n.Line, s)
+	}
+	*a = Age(d)
+	return nil
+}
+
+// on reports whether any history is removed.
+func (r *RetentionConfig) on() bool { return r.Log != 0 || r.Events != 0 || r.Actions != 0 }
 
 // LimitsConfig bounds a POST /v1/events request.
 type LimitsConfig struct {
@@ -214,6 +261,21 @@ func (c *Config) Resolve(getenv Env) error {
 	}
 	if r.Backoff < 0 || r.MaxBackoff < r.Backoff {
 		bad("retry", "want 0 < backoff <= max_backoff")
+	}
+	rt := &c.Retention
+	for _, a := range []struct {
+		key string
+		age Age
+	}{{"retention.log", rt.Log}, {"retention.events", rt.Events}, {"retention.actions", rt.Actions}} {
+		if a.age < 0 {
+			bad(a.key, "%v is negative", time.Duration(a.age))
+		}
+	}
+	if rt.Every == 0 {
+		rt.Every = DefaultPruneEvery
+	}
+	if rt.Every < 0 {
+		bad("retention.every", "%v is negative", rt.Every)
 	}
 	l := &c.Limits
 	if l.MaxBody == 0 {

@@ -170,6 +170,9 @@ func (d *Daemon) Start() {
 	if d.opts.Watch > 0 {
 		d.goWork(func() { d.watch(d.opts.Watch) })
 	}
+	if d.cfg.Retention.on() {
+		d.goWork(d.prune)
+	}
 	d.ready.Store(true)
 	d.log.Info("started", "tenants", len(d.order), "store", redactURL(d.cfg.Store), "workers", d.cfg.Workers)
 }

@@ -868,3 +868,55 @@ func TestRecordOrder(t *testing.T) {
 		last[e.Record.ID] = e.Event
 	}
 }
+
+// TestRetention: history past its retention goes — log entries, processed
+// events' ids, finished actions — and the once-ledger stays, so a repeat
+// of a forgotten event is processed again without firing a once rule
+// twice.
+func TestRetention(t *testing.T) {
+	cfg := testConfig(t, rulesDir(t))
+	cfg.Retention = RetentionConfig{Log: Age(time.Millisecond), Events: Age(time.Millisecond), Actions: Age(time.Millisecond), Every: 20 * time.Millisecond}
+	h := start(t, cfg, nil, nil, nil)
+	const welcome = "e1/order/O1/welcome/0"
+	h.post(acmeToken, orderEvent("e1", "order.created", "O1", ""))
+	pruned := func() bool {
+		code, body := h.do("GET", "/v1/actions?state=done", acmeToken, nil)
+		return h.conn.attempts(welcome) == 1 && len(h.logOf(acmeToken, "")) == 0 &&
+			code == http.StatusOK && !strings.Contains(string(body), `"id"`)
+	}
+	eventually(t, "the e-mail sent, then the log and the done actions removed", pruned)
+	code, body := h.do("POST", "/v1/events", acmeToken, []byte(`{"events": [`+orderEvent("e1", "order.created", "O1", "")+`]}`))
+	if code != http.StatusAccepted || !strings.Contains(string(body), `"new":1`) {
+		t.Fatalf("a repeat of a forgotten event: %d %s, want it accepted as new", code, body)
+	}
+	eventually(t, "the repeat processed", func() bool {
+		_, body := h.do("GET", "/metrics", "", nil)
+		return strings.Contains(string(body), `automat_events_processed_total{tenant="acme"} 2`)
+	})
+	eventually(t, "its history removed", pruned)
+	if n := h.conn.attempts(welcome); n != 1 {
+		t.Errorf("the once rule's e-mail was sent %d times, want once", n)
+	}
+	_, body = h.do("GET", "/metrics", "", nil)
+	if !strings.Contains(string(body), `automat_pruned_rows_total{tenant="acme"}`) {
+		t.Error("no automat_pruned_rows_total in /metrics")
+	}
+}
+
+func TestRetentionConfig(t *testing.T) {
+	c, err := ParseConfig([]byte("tenants: []\nretention: {log: 90d, events: 36h, actions: 1d}\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := RetentionConfig{Log: Age(90 * 24 * time.Hour), Events: Age(36 * time.Hour), Actions: Age(24 * time.Hour)}
+	if c.Retention != want {
+		t.Errorf("retention: %+v, want %+v", c.Retention, want)
+	}
+	for _, bad := range []string{"log: 9x", "log: d", "events: 1.5d", "actions: [1]"} {
+		if _, err := ParseConfig([]byte("retention: {"+bad+"}\n"), ""); err == nil {
+			t.Errorf("retention: {%s}: no error", bad)
+		} else if !strings.Contains(err.Error(), "line 1") {
+			t.Errorf("retention: {%s}: %v, want the line named", bad, err)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type metrics struct {
 	reloads    *prometheus.CounterVec   // tenant, result
 	ruleset    *prometheus.GaugeVec     // tenant, version
 	internal   *prometheus.CounterVec   // where
+	pruned     *prometheus.CounterVec   // tenant
 }
 
 func newMetrics() *metrics {
@@ -57,9 +58,12 @@ func newMetrics() *metrics {
 			Help: "The loaded ruleset: 1 for its version, per tenant."}, []string{"tenant", "version"}),
 		internal: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "automat_internal_errors_total",
 			Help: "Broken invariants reported and survived (panics recovered), by where."}, []string{"where"}),
+		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "automat_pruned_rows_total",
+			Help: "Rows of history removed past their retention (log entries, processed events, finished actions)."},
+			[]string{"tenant"}),
 	}
 	m.reg.MustRegister(m.events, m.ingest, m.processed, m.lag, m.fires, m.actionTime, m.actionFail, m.depth,
-		m.ticks, m.reloads, m.ruleset, m.internal,
+		m.ticks, m.reloads, m.ruleset, m.internal, m.pruned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

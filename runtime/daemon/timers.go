@@ -203,16 +203,7 @@ func (tm *timers) tick(spec string, at time.Time, note string) {
 // the work; the claim of each tick (claim) is what keeps a tick from
 // running twice, also when a paused leader's lease ran out meanwhile.
 func (tm *timers) lead() bool {
-	d := tm.t.d
-	l, ok := d.store.(leader)
-	if !ok || !shared(d.store) {
-		return true
-	}
-	lead, err := l.TryLead(d.work, "schedule/"+tm.t.name, d.holder, scheduleLease)
-	if err != nil && d.work.Err() == nil {
-		d.log.Error("renewing the schedule lease", "tenant", tm.t.name, "err", err)
-	}
-	return lead
+	return tm.t.d.leads("schedule/"+tm.t.name, scheduleLease)
 }
 
 // lastTick returns when spec last ticked (zero: never).
