@@ -41,24 +41,26 @@ func (s *Store) Prune(ctx context.Context, tenant string, r store.Retention, lim
 	return n, nil
 }
 
-// pruneBatch is the statements of a Prune.
+// pruneBatch is the statements of a Prune (none when r keeps all).
 func pruneBatch(tenant string, r store.Retention, limit int) *pgx.Batch {
 	b := &pgx.Batch{}
-	add := func(q string, keep bool, args ...any) {
-		if !keep {
-			b.Queue(q, args...)
-		}
+	if r.Log.IsZero() && r.Events.IsZero() && r.Actions.IsZero() {
+		return b
 	}
 	// Without statistics (a new database, a burst) the planner takes a
 	// tenant for a sliver of a table and sorts all of it for the window;
 	// the indexes give the order.
 	b.Queue(`SET LOCAL enable_sort = off`)
-	add(qPruneLog, r.Log.IsZero(), tenant, limit, micros(r.Log))
-	add(qPruneEvents, r.Events.IsZero(), tenant, limit, micros(r.Events))
-	add(qPruneActions, r.Actions.IsZero(), tenant, limit, micros(r.Actions), string(store.Done))
-	add(qPruneActions, r.Actions.IsZero(), tenant, limit, micros(r.Actions), string(store.Failed))
-	if b.Len() == 1 {
-		return &pgx.Batch{}
+	if !r.Log.IsZero() {
+		b.Queue(qPruneLog, tenant, limit, micros(r.Log))
+	}
+	if !r.Events.IsZero() {
+		b.Queue(qPruneEvents, tenant, limit, micros(r.Events))
+	}
+	if !r.Actions.IsZero() {
+		for _, st := range []store.ActionState{store.Done, store.Failed} {
+			b.Queue(qPruneActions, tenant, limit, micros(r.Actions), string(st))
+		}
 	}
 	b.Queue(`SET LOCAL enable_sort TO DEFAULT`)
 	return b
