@@ -17,6 +17,14 @@ const pruneLimit = 5000
 func (d *Daemon) prune() {
 	rt := &d.cfg.Retention
 	for {
+		now := time.Now()
+		cut := func(a Age) time.Time {
+			if a == 0 {
+				return time.Time{}
+			}
+			return now.Add(-time.Duration(a))
+		}
+		r := store.Retention{Log: cut(rt.Log), Events: cut(rt.Events), Actions: cut(rt.Actions)}
 		for _, t := range d.order {
 			if d.stopping() {
 				return
@@ -24,14 +32,6 @@ func (d *Daemon) prune() {
 			if !d.leads("retention/"+t.name, 2*rt.Every) {
 				continue
 			}
-			now := time.Now()
-			cut := func(a Age) time.Time {
-				if a == 0 {
-					return time.Time{}
-				}
-				return now.Add(-time.Duration(a))
-			}
-			r := store.Retention{Log: cut(rt.Log), Events: cut(rt.Events), Actions: cut(rt.Actions)}
 			total := 0
 			for !d.stopping() {
 				n, err := d.store.Prune(d.work, t.name, r, pruneLimit)

@@ -3,6 +3,7 @@ package localstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/automat-rules/automat/runtime/store"
 )
@@ -30,18 +31,17 @@ func (s *Store) Prune(ctx context.Context, tenant string, r store.Retention, lim
 	for _, p := range []struct {
 		q     string
 		state store.ActionState
-		keep  bool
-		cut   int64
+		cut   time.Time // zero: keep
 	}{
-		{qPruneLog, "", r.Log.IsZero(), micros(r.Log)},
-		{qPruneEvents, "", r.Events.IsZero(), micros(r.Events)},
-		{qPruneActions, store.Done, r.Actions.IsZero(), micros(r.Actions)},
-		{qPruneActions, store.Failed, r.Actions.IsZero(), micros(r.Actions)},
+		{qPruneLog, "", r.Log},
+		{qPruneEvents, "", r.Events},
+		{qPruneActions, store.Done, r.Actions},
+		{qPruneActions, store.Failed, r.Actions},
 	} {
-		if p.keep {
+		if p.cut.IsZero() {
 			continue
 		}
-		res, err := sqlTx.ExecContext(ctx, p.q, tenant, limit, p.cut, string(p.state))
+		res, err := sqlTx.ExecContext(ctx, p.q, tenant, limit, micros(p.cut), string(p.state))
 		if err != nil {
 			return 0, fmt.Errorf("localstore: prune: %w", err)
 		}
